@@ -1,0 +1,34 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import * as core from '@actions/core';
+import { kubeconfigSecrets } from '../kube/kubeconfig.js';
+import type { InputReader } from '../settings/input-reader.js';
+import type { ProcessContext } from '../settings/settings.js';
+
+/**
+ * Action inputs as an InputReader. The kubeconfig is masked whole and credential by credential before anything
+ * can log it: the runner does not reliably mask the lines of a multi-line secret on their own.
+ */
+export function actionInputReader(): InputReader {
+  const kubeconfig = core.getInput('kubeconfig');
+  if (kubeconfig) {
+    core.setSecret(kubeconfig);
+    for (const secret of kubeconfigSecrets(kubeconfig)) core.setSecret(secret);
+  }
+  return {
+    get: (name) => core.getInput(name).trim() || undefined,
+    label: (name) => name
+  };
+}
+
+export function actionProcessContext(): ProcessContext {
+  return {
+    workingDirectory: process.env.GITHUB_WORKSPACE || process.cwd(),
+    env: {
+      KUBECONFIG: process.env.KUBECONFIG,
+      KUBERNETES_SERVICE_HOST: process.env.KUBERNETES_SERVICE_HOST,
+      home: os.homedir(),
+      exists: (file) => fs.existsSync(file)
+    }
+  };
+}

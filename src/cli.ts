@@ -1,0 +1,15 @@
+#!/usr/bin/env node
+import { CommanderError } from 'commander';
+import { buildProgram } from './cli/program.js';
+import { errorMessage } from './util/errors.js';
+
+const io = { out: (l: string) => console.log(l), err: (l: string) => console.error(l), env: process.env, cwd: process.cwd() };
+try {
+  await buildProgram(io).parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) process.exitCode = err.exitCode;
+  else {
+    io.err(`error: ${errorMessage(err)}`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,19 @@
+import type { Cluster } from '../kube/cluster.js';
+import { KubeCluster } from '../kube/kube-cluster.js';
+import { loadKubeConfig, type KubeconfigInputNames } from '../kube/kubeconfig.js';
+import type { ConnectionSettings } from '../settings/settings.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import { openObjectStore } from '../storage/open-store.js';
+
+export interface Ports {
+  cluster: Cluster & { close?(): void };
+  store: ObjectStore;
+}
+
+/** Builds the real adapters for a run and checks both ends answer before any work starts. */
+export async function connect(settings: ConnectionSettings, names: KubeconfigInputNames): Promise<Ports & { serverVersion: string }> {
+  const cluster = new KubeCluster(loadKubeConfig(settings.kubeconfig, settings.context, names), names);
+  const store = openObjectStore(settings.location, settings.s3);
+  const [version] = await Promise.all([cluster.verifyAccess(), store.verifyAccess?.()]);
+  return { cluster, store, serverVersion: version.gitVersion };
+}

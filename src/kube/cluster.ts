@@ -1,0 +1,125 @@
+import type { Readable, Writable } from 'node:stream';
+
+/** A Kubernetes object as the API returned it, moved as raw JSON so no field is lost on the way. */
+export interface KubeObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata: ObjectMeta;
+  [field: string]: unknown;
+}
+
+export interface ObjectMeta {
+  name?: string;
+  generateName?: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  deletionTimestamp?: string;
+  ownerReferences?: { apiVersion: string; kind: string; name: string; uid: string; controller?: boolean }[];
+  [field: string]: unknown;
+}
+
+/** One resource type as discovery describes it, at one group version. */
+export interface ApiResource {
+  /** '' for the core group. */
+  group: string;
+  version: string;
+  /** Plural, lower case: `deployments`. */
+  name: string;
+  kind: string;
+  singularName: string;
+  namespaced: boolean;
+  verbs: string[];
+  shortNames: string[];
+}
+
+export interface ApiGroup {
+  name: string;
+  preferredVersion: string;
+  /** Every served version, preferred first. */
+  versions: string[];
+}
+
+export interface DiscoveryResult {
+  groups: ApiGroup[];
+  /** Every resource of every served group version, subresources excluded. */
+  resources: ApiResource[];
+  /** Group versions whose discovery failed (an aggregated API that is down): a warning, not a failure. */
+  failures: { groupVersion: string; message: string }[];
+}
+
+/** What an API call addresses: a resource type at a version, and for namespaced types a namespace. */
+export interface ResourceRef {
+  group: string;
+  version: string;
+  resource: string;
+  namespaced: boolean;
+}
+
+export interface ListOptions {
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  limit?: number;
+}
+
+export interface ListPage {
+  items: KubeObject[];
+  /** Set when more pages follow. */
+  continueToken?: string;
+  resourceVersion?: string;
+}
+
+export interface WriteOptions {
+  namespace?: string;
+  dryRun?: boolean;
+  fieldManager?: string;
+}
+
+export type PatchType = 'merge' | 'json' | 'strategic';
+
+export interface ExecTarget {
+  namespace: string;
+  pod: string;
+  container: string;
+}
+
+export interface ExecOptions {
+  stdin?: Readable;
+  stdout?: Writable;
+  stderr?: Writable;
+  /** Kills the wait (not the process in the container, which Kubernetes cannot do) after this long. */
+  timeoutMs?: number;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  /** Captured when no stdout stream was given (bounded; for hooks and probes, not for data). */
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * The Kubernetes port. The engine sees clusters only through this; the real implementation is KubeCluster,
+ * which moves raw JSON over the API server's REST interface.
+ */
+export interface Cluster {
+  /** The API server URL, for messages. Never includes credentials. */
+  readonly server: string;
+  /** Fails with an InputError naming the kubeconfig when the server cannot be reached or refuses the credentials. */
+  verifyAccess(): Promise<{ gitVersion: string }>;
+  discover(): Promise<DiscoveryResult>;
+  listPage(ref: ResourceRef, options: ListOptions, continueToken?: string): Promise<ListPage>;
+  /** Every object, page by page: only one page is held at a time. */
+  list(ref: ResourceRef, options?: ListOptions): AsyncIterable<KubeObject>;
+  /** The object, or undefined when it does not exist. */
+  get(ref: ResourceRef, name: string, namespace?: string): Promise<KubeObject | undefined>;
+  create(ref: ResourceRef, object: KubeObject, options?: WriteOptions): Promise<KubeObject>;
+  replace(ref: ResourceRef, object: KubeObject, options?: WriteOptions): Promise<KubeObject>;
+  patch(ref: ResourceRef, name: string, patch: unknown, type: PatchType, options?: WriteOptions): Promise<KubeObject>;
+  /** Missing objects are not an error (returns false). */
+  delete(ref: ResourceRef, name: string, options?: WriteOptions & { propagationPolicy?: 'Foreground' | 'Background' | 'Orphan' }): Promise<boolean>;
+  exec(target: ExecTarget, command: string[], options?: ExecOptions): Promise<ExecResult>;
+}

@@ -1,0 +1,170 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { DEFAULT_RETRY, retry, type RetryPolicy } from '../util/retry.js';
+
+/** A failed API call, with the Status the server sent (reason such as NotFound, AlreadyExists, Forbidden). */
+export class KubeApiError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly reason: string,
+    message: string,
+    readonly method: string,
+    readonly path: string,
+    readonly retryAfterSeconds?: number,
+    readonly status?: Record<string, unknown>
+  ) {
+    super(message);
+    this.name = 'KubeApiError';
+  }
+}
+
+/** A connection-level failure: the server was never reached or the connection broke. */
+export class KubeConnectionError extends Error {
+  constructor(
+    readonly code: string,
+    message: string
+  ) {
+    super(message);
+    this.name = 'KubeConnectionError';
+  }
+}
+
+const TRANSIENT_STATUS = new Set([429, 500, 502, 503, 504]);
+const TRANSIENT_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ECONNABORTED', 'UND_ERR_SOCKET']);
+
+export function isTransientKubeError(err: unknown): boolean {
+  if (err instanceof KubeApiError) return TRANSIENT_STATUS.has(err.statusCode);
+  return err instanceof KubeConnectionError && TRANSIENT_CODES.has(err.code);
+}
+
+export interface RequestOptions {
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  contentType?: string;
+  timeoutMs?: number;
+  retry?: RetryPolicy | false;
+}
+
+/**
+ * Raw-JSON REST calls to one API server. Authentication is client-node's (tokens, client certificates, exec
+ * plugins such as aws-iam-authenticator or gke-gcloud-auth-plugin, in-cluster files), applied per request so
+ * refreshed tokens are picked up; the bodies are ours, untouched by generated model classes that drop fields.
+ */
+export class KubeHttpClient {
+  private agent?: http.Agent;
+  readonly server: URL;
+
+  constructor(
+    private readonly kc: KubeConfig,
+    private readonly retryPolicy: RetryPolicy = DEFAULT_RETRY,
+    private readonly defaultTimeoutMs = 60_000
+  ) {
+    const cluster = kc.getCurrentCluster();
+    if (!cluster) throw new Error('kubeconfig has no current cluster');
+    this.server = new URL(cluster.server);
+  }
+
+  async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const policy = options.retry === false ? { ...this.retryPolicy, attempts: 1 } : (options.retry ?? this.retryPolicy);
+    return retry(
+      () => this.once<T>(method, path, options),
+      isTransientKubeError,
+      policy,
+      (err) => (err instanceof KubeApiError && err.retryAfterSeconds ? err.retryAfterSeconds * 1000 : undefined)
+    );
+  }
+
+  /** Request options with TLS material and fresh auth headers, for this client's calls and for exec's websocket. */
+  async authOptions(): Promise<https.RequestOptions> {
+    const options: https.RequestOptions = { headers: {} };
+    await this.kc.applyToHTTPSOptions(options);
+    return options;
+  }
+
+  private async connection(): Promise<{ agent: http.Agent; headers: http.OutgoingHttpHeaders }> {
+    const auth = await this.authOptions();
+    if (!this.agent) {
+      const tls = { ca: auth.ca, cert: auth.cert, key: auth.key, rejectUnauthorized: auth.rejectUnauthorized, servername: auth.servername };
+      // One keep-alive pool per server: parallel lists and creates reuse connections instead of a TLS handshake each.
+      this.agent = this.server.protocol === 'https:' ? new https.Agent({ ...tls, keepAlive: true, maxSockets: 64 }) : new http.Agent({ keepAlive: true, maxSockets: 64 });
+    }
+    const headers: http.OutgoingHttpHeaders = { ...(auth.headers as http.OutgoingHttpHeaders) };
+    if (auth.auth) headers.authorization = `Basic ${Buffer.from(auth.auth).toString('base64')}`;
+    return { agent: this.agent, headers };
+  }
+
+  url(path: string, query?: RequestOptions['query']): URL {
+    // Keep a path prefix in the server URL (Rancher and other proxies serve clusters under one).
+    const base = this.server.pathname.replace(/\/$/, '');
+    const url = new URL(this.server.origin + base + path);
+    for (const [key, value] of Object.entries(query ?? {})) {
+      if (value !== undefined && value !== '') url.searchParams.set(key, String(value));
+    }
+    return url;
+  }
+
+  private async once<T>(method: string, path: string, options: RequestOptions): Promise<T> {
+    const { agent, headers } = await this.connection();
+    const url = this.url(path, options.query);
+    const payload = options.body === undefined ? undefined : Buffer.from(JSON.stringify(options.body));
+    const requestHeaders: http.OutgoingHttpHeaders = { ...headers, accept: 'application/json' };
+    if (payload) {
+      requestHeaders['content-type'] = options.contentType ?? 'application/json';
+      requestHeaders['content-length'] = payload.length;
+    }
+    const transport = url.protocol === 'https:' ? https : http;
+
+    return new Promise<T>((resolve, reject) => {
+      const req = transport.request(url, { method, agent, headers: requestHeaders, timeout: options.timeoutMs ?? this.defaultTimeoutMs }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', (err) => reject(connectionError(err, url)));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          const status = res.statusCode ?? 0;
+          if (status >= 200 && status < 300) {
+            try {
+              resolve((text ? JSON.parse(text) : undefined) as T);
+            } catch {
+              reject(new KubeApiError(status, 'InvalidResponse', `${method} ${url.pathname}: the server sent a body that is not JSON`, method, path));
+            }
+            return;
+          }
+          reject(apiError(status, text, method, path, res.headers['retry-after']));
+        });
+      });
+      req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer within ${(options.timeoutMs ?? this.defaultTimeoutMs) / 1000}s`), { code: 'ETIMEDOUT' })));
+      req.on('error', (err) => reject(connectionError(err, url)));
+      req.end(payload);
+    });
+  }
+
+  close(): void {
+    this.agent?.destroy();
+  }
+}
+
+function connectionError(err: Error, url: URL): KubeConnectionError {
+  const code = (err as NodeJS.ErrnoException).code ?? 'ECONN';
+  return new KubeConnectionError(code, `cannot reach the Kubernetes API server at ${url.origin}: ${err.message}`);
+}
+
+function apiError(statusCode: number, text: string, method: string, path: string, retryAfter: string | string[] | undefined): KubeApiError {
+  let status: Record<string, unknown> | undefined;
+  try {
+    status = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    status = undefined;
+  }
+  const isStatus = status?.kind === 'Status';
+  const reason = (isStatus && typeof status!.reason === 'string' && status!.reason) || reasonFor(statusCode);
+  const message = (isStatus && typeof status!.message === 'string' && status!.message) || `${method} ${path}: HTTP ${statusCode}${text ? ` ${text.slice(0, 200)}` : ''}`;
+  const seconds = Number(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter);
+  return new KubeApiError(statusCode, reason, message, method, path, Number.isFinite(seconds) && seconds > 0 ? seconds : undefined, isStatus ? status : undefined);
+}
+
+function reasonFor(statusCode: number): string {
+  const reasons: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'NotFound', 405: 'MethodNotAllowed', 409: 'Conflict', 410: 'Expired', 422: 'Invalid', 429: 'TooManyRequests' };
+  return reasons[statusCode] ?? (statusCode >= 500 ? 'InternalError' : 'Unknown');
+}

@@ -1,0 +1,143 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import { parseDocument } from 'yaml';
+import { InputError, errorMessage } from '../util/errors.js';
+
+/**
+ * Where credentials come from. The action passes the kubeconfig's content (a secret); the CLI passes paths, as
+ * kubectl's --kubeconfig and KUBECONFIG do; a self-hosted runner inside the cluster uses its ServiceAccount.
+ */
+export type KubeconfigSource =
+  | { kind: 'content'; content: string }
+  | { kind: 'files'; paths: string[] }
+  | { kind: 'in-cluster' };
+
+/** The input name errors point at, so the action and the CLI each name their own spelling. */
+export interface KubeconfigInputNames {
+  kubeconfig: string;
+  context: string;
+}
+
+const DEFAULT_NAMES: KubeconfigInputNames = { kubeconfig: 'kubeconfig', context: 'context' };
+
+/**
+ * Loads and validates a kubeconfig, selecting `context` when given. Errors name the input and never quote the
+ * file: it holds credentials, and YAML parsers like to echo the offending line.
+ */
+export function loadKubeConfig(source: KubeconfigSource, context?: string, names = DEFAULT_NAMES): KubeConfig {
+  const kc = new KubeConfig();
+  const bad = (problem: string, fix?: string) => new InputError(names.kubeconfig, problem, fix);
+
+  if (source.kind === 'in-cluster') {
+    try {
+      kc.loadFromCluster();
+    } catch (err) {
+      throw bad(`in-cluster credentials could not be read: ${errorMessage(err)}`, 'Run inside a pod with a ServiceAccount, or pass a kubeconfig');
+    }
+    return kc;
+  }
+
+  if (source.kind === 'content') {
+    loadText(kc, source.content, 'the kubeconfig input', bad);
+  } else {
+    if (source.paths.length === 0) throw bad('no kubeconfig file given', 'Pass --kubeconfig <path> or set KUBECONFIG');
+    source.paths.forEach((file, index) => {
+      let text: string;
+      try {
+        text = fs.readFileSync(file, 'utf8');
+      } catch (err) {
+        throw bad(`cannot read '${file}': ${(err as NodeJS.ErrnoException).code ?? errorMessage(err)}`, 'Check the path');
+      }
+      const target = index === 0 ? kc : new KubeConfig();
+      loadText(target, text, `'${file}'`, bad);
+      target.makePathsAbsolute(path.dirname(file));
+      if (target !== kc) mergeFirstWins(kc, target);
+    });
+  }
+
+  selectContext(kc, context, names);
+  return kc;
+}
+
+function loadText(kc: KubeConfig, text: string, what: string, bad: (problem: string, fix?: string) => InputError): void {
+  if (!text.trim()) throw bad(`${what} is empty`, 'Pass the content of a kubeconfig file (for example from a secret)');
+  // Only the error's position is reported: its message would quote the offending line, which may hold a secret.
+  const doc = parseDocument(text);
+  if (doc.errors.length > 0) {
+    const pos = doc.errors[0]!.linePos?.[0];
+    throw bad(`${what} is not valid YAML${pos ? ` (line ${pos.line}, column ${pos.col})` : ''}`, 'Pass the whole kubeconfig file, unmodified');
+  }
+  const parsed: unknown = doc.toJS();
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw bad(`${what} is not a kubeconfig (expected a YAML mapping with clusters, users and contexts)`);
+  }
+  try {
+    kc.loadFromString(text);
+  } catch (err) {
+    // client-node's structural messages ("clusters[0].cluster.server is missing") quote field names, not values.
+    throw bad(`${what} is not a valid kubeconfig: ${errorMessage(err)}`);
+  }
+}
+
+function selectContext(kc: KubeConfig, context: string | undefined, names: KubeconfigInputNames): void {
+  const available = kc.getContexts().map((c) => c.name);
+  if (context) {
+    if (!available.includes(context)) {
+      throw new InputError(
+        names.context,
+        `no context '${context}' in the kubeconfig`,
+        available.length ? `Use one of: ${available.join(', ')}` : 'The kubeconfig defines no contexts'
+      );
+    }
+    kc.setCurrentContext(context);
+  } else if (!kc.getCurrentContext() || !kc.getContextObject(kc.getCurrentContext())) {
+    if (available.length === 1) kc.setCurrentContext(available[0]!);
+    else
+      throw new InputError(
+        names.context,
+        kc.getCurrentContext() ? `the kubeconfig's current-context '${kc.getCurrentContext()}' does not exist` : 'the kubeconfig has no current-context',
+        available.length ? `Set the ${names.context} input to one of: ${available.join(', ')}` : 'The kubeconfig defines no contexts'
+      );
+  }
+  const current = kc.getContextObject(kc.getCurrentContext())!;
+  const cluster = kc.getCluster(current.cluster);
+  if (!cluster) throw new InputError(names.kubeconfig, `context '${current.name}' names cluster '${current.cluster}', which the kubeconfig does not define`);
+  if (!cluster.server) throw new InputError(names.kubeconfig, `cluster '${cluster.name}' has no server address`);
+  if (current.user && !kc.getUser(current.user)) {
+    throw new InputError(names.kubeconfig, `context '${current.name}' names user '${current.user}', which the kubeconfig does not define`);
+  }
+}
+
+/** kubectl's KUBECONFIG merge: the first file to define a name (or a current-context) wins; later ones only add. */
+function mergeFirstWins(into: KubeConfig, from: KubeConfig): void {
+  for (const cluster of from.getClusters()) if (!into.getCluster(cluster.name)) into.addCluster(cluster);
+  for (const user of from.getUsers()) if (!into.getUser(user.name)) into.addUser(user);
+  for (const context of from.getContexts()) if (!into.getContextObject(context.name)) into.addContext(context);
+  if (!into.getCurrentContext() && from.getCurrentContext()) into.setCurrentContext(from.getCurrentContext());
+}
+
+/**
+ * Every credential value in a kubeconfig's text (tokens, keys, passwords, exec env values), so the action can
+ * mask each of them: a multi-line secret is not reliably masked line by line.
+ */
+export function kubeconfigSecrets(content: string): string[] {
+  let doc: unknown;
+  try {
+    doc = parseDocument(content).toJS();
+  } catch {
+    return [];
+  }
+  const secrets = new Set<string>();
+  const sensitive = /^(token|client-key-data|client-certificate-data|password|id-token|refresh-token|access-token|client-secret|value)$/;
+  const walk = (node: unknown, key?: string) => {
+    if (typeof node === 'string') {
+      if (key && sensitive.test(key) && node.length >= 6) secrets.add(node);
+      return;
+    }
+    if (Array.isArray(node)) node.forEach((child) => walk(child, key));
+    else if (node && typeof node === 'object') for (const [k, v] of Object.entries(node)) walk(v, k);
+  };
+  walk(doc);
+  return [...secrets];
+}

@@ -1,0 +1,42 @@
+import type { Readable } from 'node:stream';
+
+/** One stored object, as a listing or a head request describes it. Keys are relative to the location's prefix. */
+export interface ObjectInfo {
+  key: string;
+  size: number;
+  lastModified: Date;
+}
+
+export interface PutOptions {
+  contentType?: string;
+  /**
+   * Create only if the key does not exist yet (S3 `If-None-Match: *`, an exclusive create on disk); otherwise
+   * AlreadyExistsError. Stores that cannot honour it atomically fall back to head-then-put: see `conditionalPut`.
+   */
+  ifNoneMatch?: boolean;
+}
+
+/**
+ * The object-store port: a bucket and prefix (or a directory) seen as a flat key space. Every backend passes the
+ * same contract test (test/integration/storage-contract.ts). Knows nothing of Velero's layout; see layout.ts.
+ */
+export interface ObjectStore {
+  /** Where this store points, for messages and outputs (`s3://bucket/prefix`, `file:///dir`). */
+  readonly url: string;
+  /** Whether a conditional put is atomic on this backend (S3 stores differ; see README). */
+  readonly conditionalPut: 'atomic' | 'best-effort';
+  /** Stores a stream or buffer. Streams of unknown length go up in parts; nothing is visible until complete. */
+  put(key: string, body: Readable | Buffer | string, options?: PutOptions): Promise<void>;
+  /** A stream of the object's bytes; NotFoundError when it does not exist. */
+  get(key: string): Promise<Readable>;
+  /** Size and time of an object, or undefined when it does not exist. */
+  head(key: string): Promise<ObjectInfo | undefined>;
+  /** Every object whose key starts with `prefix`, in key order, page by page. */
+  list(prefix: string): AsyncIterable<ObjectInfo>;
+  /** The "folders" directly under `prefix` (which should end in `/`), each ending in `/`. */
+  listFolders(prefix: string): AsyncIterable<string>;
+  /** Fails fast, with an InputError naming what to fix, when the location cannot be read (bucket, credentials, endpoint). */
+  verifyAccess?(): Promise<void>;
+  /** Deletes the keys (missing ones are not an error), in batches the backend accepts. */
+  deleteMany(keys: readonly string[]): Promise<void>;
+}
