@@ -5,7 +5,8 @@
 set -euo pipefail
 
 CACHE_ROOT="${KUBE_BACKUP_CACHE:-$HOME/.cache/kube-backup-action}"
-WANT_BINS="kube-apiserver kube-controller-manager kube-scheduler kubelet"
+# kubectl is built too: tests use it as an independent client, matched to the server's version.
+WANT_BINS="kube-apiserver kube-controller-manager kube-scheduler kubelet kubectl"
 log() { printf '[build-kubernetes] %s\n' "$*" >&2; }
 
 export DEBIAN_FRONTEND=noninteractive
@@ -47,11 +48,14 @@ apt-get "${APT_OPTS[@]}" update -qq
 version=$(apt-cache "${APT_OPTS[@]}" showsrc kubernetes | awk '/^Version:/{print $2}' | sort -V | tail -n1)
 [ -n "$version" ] || { log "no kubernetes source package found in: $(cat "$src_list")"; exit 1; }
 bin_dir="$CACHE_ROOT/kubernetes-$version/bin"
-if [ -f "$bin_dir/.complete" ]; then
+missing=""
+for b in $WANT_BINS; do [ -x "$bin_dir/$b" ] || missing="$missing $b"; done
+if [ -z "$missing" ]; then
   log "cached: $bin_dir"
   echo "$bin_dir"
   exit 0
 fi
+WANT_BINS="${missing# }"
 
 work="$CACHE_ROOT/src-$version"
 rm -rf "$work"; mkdir -p "$work"
@@ -85,7 +89,6 @@ for b in $WANT_BINS; do
   [ -s "$src" ] || { log "build produced no $b"; exit 1; }
   cp "$src" "$bin_dir/"
 done
-touch "$bin_dir/.complete"
 cd /; rm -rf "$work"
 log "built into $bin_dir"
 echo "$bin_dir"

@@ -45,7 +45,7 @@ export class KubeCluster implements Cluster {
       const version = await this.http.request<{ gitVersion: string }>('GET', '/version', { retry: { attempts: 2, baseDelayMs: 500, maxDelayMs: 500 }, timeoutMs: 15_000 });
       // /version is readable anonymously on many clusters; /api proves the credentials are accepted.
       await this.http.request('GET', '/api', { retry: false, timeoutMs: 15_000 });
-      return version;
+      return { gitVersion: version.gitVersion };
     } catch (err) {
       throw this.accessError(err);
     }

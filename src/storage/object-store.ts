@@ -18,7 +18,7 @@ export interface PutOptions {
 
 /**
  * The object-store port: a bucket and prefix (or a directory) seen as a flat key space. Every backend passes the
- * same contract test (test/integration/storage-contract.ts). Knows nothing of Velero's layout; see layout.ts.
+ * same contract test (test/integration/storage/contract.ts). Knows nothing of Velero's layout; see layout.ts.
  */
 export interface ObjectStore {
   /** Where this store points, for messages and outputs (`s3://bucket/prefix`, `file:///dir`). */
@@ -33,10 +33,18 @@ export interface ObjectStore {
   head(key: string): Promise<ObjectInfo | undefined>;
   /** Every object whose key starts with `prefix`, in key order, page by page. */
   list(prefix: string): AsyncIterable<ObjectInfo>;
-  /** The "folders" directly under `prefix` (which should end in `/`), each ending in `/`. */
+  /**
+   * The "folders" directly under `prefix` (which should end in `/`): full keys (`prefix` included) ending in `/`,
+   * in key order, only those holding at least one object (S3's common prefixes).
+   */
   listFolders(prefix: string): AsyncIterable<string>;
   /** Fails fast, with an InputError naming what to fix, when the location cannot be read (bucket, credentials, endpoint). */
   verifyAccess?(): Promise<void>;
   /** Deletes the keys (missing ones are not an error), in batches the backend accepts. */
   deleteMany(keys: readonly string[]): Promise<void>;
+  /**
+   * Fails fast, with an InputError naming what to fix, when the store cannot be used (missing bucket, refused
+   * credentials, unreachable endpoint). Optional: a local directory has nothing to check before its first write.
+   */
+  verifyAccess?(): Promise<void>;
 }

@@ -1,0 +1,109 @@
+import { open, rm, type FileHandle } from 'node:fs/promises';
+import { pipeline, type Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { asArchiveError } from './archive-errors.js';
+import { FORMAT_VERSION_PATH } from './item-path.js';
+import { TarScanner, type TarEntryLocation } from './tar-scanner.js';
+
+export type IndexEntry = TarEntryLocation;
+
+/**
+ * A tarball spooled to disk once, uncompressed, with the place of every regular file in it: a restore reads the
+ * items it wants, in the order it wants, by offset, and memory holds only the paths.
+ */
+export interface ArchiveIndex {
+  /** Every regular file in archive order (a path written twice appears twice; the later one is what tar extracts). */
+  readonly entries: readonly IndexEntry[];
+  /** The trimmed content of `metadata/version` (`1.1.0`), undefined when the archive has none. */
+  readonly formatVersion: string | undefined;
+  read(entry: IndexEntry): Promise<Buffer>;
+  /** Closes the spool file and deletes it. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** Bigger reads from zlib than its 16 KiB default: a quarter of the spool-file writes. */
+const GUNZIP_CHUNK_SIZE = 64 * 1024;
+
+/**
+ * Gunzips `input` into `spoolFile` (created or truncated, mode 0600: backups hold Secrets) while indexing it.
+ * On failure the spool file is deleted; bad bytes reject with ArchiveCorruptError.
+ */
+export async function indexArchive(input: Readable, spoolFile: string): Promise<ArchiveIndex> {
+  const handle = await open(spoolFile, 'w+', 0o600);
+  try {
+    // The callback only keeps pipeline's error from being unhandled: the same error reaches the loop below.
+    const tarBytes = pipeline(input, createGunzip({ chunkSize: GUNZIP_CHUNK_SIZE }), () => {});
+    const scanner = new TarScanner();
+    let position = 0;
+    try {
+      for await (const chunk of tarBytes) {
+        const bytes = chunk as Buffer;
+        scanner.push(bytes);
+        // Awaiting each write is the backpressure: the download waits for the disk.
+        await writeFully(handle, bytes, position);
+        position += bytes.length;
+      }
+      scanner.end();
+    } finally {
+      tarBytes.destroy();
+    }
+    const index = new SpooledArchive(handle, spoolFile, scanner.entries);
+    await index.loadFormatVersion();
+    return index;
+  } catch (err) {
+    await handle.close().catch(() => {});
+    await rm(spoolFile, { force: true });
+    throw asArchiveError(err);
+  }
+}
+
+class SpooledArchive implements ArchiveIndex {
+  #formatVersion: string | undefined;
+  #closed = false;
+
+  constructor(
+    private readonly handle: FileHandle,
+    private readonly spoolFile: string,
+    readonly entries: readonly IndexEntry[]
+  ) {}
+
+  get formatVersion(): string | undefined {
+    return this.#formatVersion;
+  }
+
+  async loadFormatVersion(): Promise<void> {
+    const entry = this.entries.find((e) => e.path === FORMAT_VERSION_PATH);
+    if (entry) this.#formatVersion = (await this.read(entry)).toString('utf8').trim();
+  }
+
+  async read(entry: IndexEntry): Promise<Buffer> {
+    if (this.#closed) throw new Error('the archive index is closed');
+    const buffer = Buffer.allocUnsafe(entry.size);
+    let filled = 0;
+    // Positional reads: concurrent reads of different entries do not disturb each other.
+    while (filled < entry.size) {
+      const { bytesRead } = await this.handle.read(buffer, filled, entry.size - filled, entry.offset + filled);
+      if (bytesRead === 0) throw new Error(`the spool file ends before entry ${entry.path} does`);
+      filled += bytesRead;
+    }
+    return buffer;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      await this.handle.close();
+    } finally {
+      await rm(this.spoolFile, { force: true });
+    }
+  }
+}
+
+async function writeFully(handle: FileHandle, bytes: Buffer, position: number): Promise<void> {
+  let written = 0;
+  while (written < bytes.length) {
+    const result = await handle.write(bytes, written, bytes.length - written, position + written);
+    written += result.bytesWritten;
+  }
+}

@@ -1,0 +1,194 @@
+import pLimit from 'p-limit';
+import type { Cluster, KubeObject, ListOptions, ResourceRef } from '../kube/cluster.js';
+import { KubeApiError } from '../kube/http.js';
+import type { Logger } from '../util/logger.js';
+import { errorMessage } from '../util/errors.js';
+import { LABELS } from './backup-object.js';
+import { relatedClusterItems, type RelatedRefs } from './related.js';
+import type { RunResults } from './results.js';
+import { resourceRefOf, type BackupScope, type ScopedResource } from './scope.js';
+
+/** Where collected items go. The collector walks; the sink writes (an archive, a counter in a benchmark). */
+export interface ItemSink {
+  /** Resolves when the item is accepted; awaiting it is what keeps memory bounded. */
+  add(item: CollectedItem): Promise<void>;
+}
+
+export interface CollectedItem {
+  scoped: ScopedResource;
+  /** The version this copy of the object is at; the preferred one unless all-api-versions adds others. */
+  version: string;
+  preferred: boolean;
+  object: KubeObject;
+}
+
+/** Called around each pod: pre hooks may veto the pod (returns false), post hooks run after it is written. */
+export interface PodHooks {
+  before(pod: KubeObject): Promise<boolean>;
+  after(pod: KubeObject): Promise<void>;
+}
+
+export interface CollectOptions {
+  scope: BackupScope;
+  labelSelector?: string;
+  orLabelSelectors: string[];
+  allApiVersions: boolean;
+  pageSize: number;
+  concurrency: number;
+  hooks?: PodHooks;
+  logger: Logger;
+  results: RunResults;
+  /** Reported after each page, for progress lines. */
+  onProgress?: (done: { items: number; resourcesDone: number; resourcesTotal: number }) => void;
+}
+
+/**
+ * Walks the cluster for a backup: namespaces first, then every namespaced resource (in parallel, page by page),
+ * then cluster-scoped resources whole or only the items related to what was taken. Nothing is held beyond the
+ * pages in flight; list failures become item errors and the walk goes on.
+ */
+export async function collectItems(cluster: Cluster, sink: ItemSink, options: CollectOptions): Promise<{ items: number }> {
+  const { scope, results, logger } = options;
+  let items = 0;
+  let resourcesDone = 0;
+  const related: RelatedRefs = { persistentVolumes: new Set(), serviceAccounts: new Set(), customResourceGroups: new Set() };
+
+  const accept = async (scoped: ScopedResource, object: KubeObject, version = scoped.resource.version, preferred = true) => {
+    await sink.add({ scoped, version, preferred, object });
+    if (preferred) items++;
+  };
+
+  const namespaces = await includedNamespaces(cluster, scope, options);
+  logger.info(`Namespaces in scope: ${namespaces.names.length ? namespaces.names.join(', ') : '(none)'}`);
+  if (scope.namespacesResource) {
+    for (const ns of namespaces.objects) await accept(scope.namespacesResource, ns);
+  }
+
+  const walks: ScopedResource[] = [...scope.namespaced, ...(scope.clusterScopeMode === 'all' ? scope.clusterScoped : [])];
+  const total = walks.length + (scope.clusterScopeMode === 'related' ? 1 : 0);
+  const limit = pLimit(options.concurrency);
+
+  await Promise.all(
+    walks.map((scoped) =>
+      limit(async () => {
+        const versions = options.allApiVersions ? [scoped.resource.version, ...scoped.otherVersions] : [scoped.resource.version];
+        for (const [index, version] of versions.entries()) {
+          const preferred = index === 0;
+          const ref = resourceRefOf(scoped, version);
+          const targets = scoped.resource.namespaced && !scope.allNamespaces ? namespaces.names : [undefined];
+          for (const namespace of targets) {
+            for await (const object of listSelected(cluster, ref, namespace, options)) {
+              if (!keep(object, scope, namespaces.excludedByLabel)) continue;
+              const isPod = preferred && scoped.groupResource === 'pods' && options.hooks;
+              if (isPod && !(await options.hooks!.before(object))) continue;
+              await accept(scoped, object, version, preferred);
+              if (isPod) await options.hooks!.after(object);
+              if (preferred) noteRelated(scoped, object, related);
+            }
+          }
+        }
+        resourcesDone++;
+        options.onProgress?.({ items, resourcesDone, resourcesTotal: total });
+      })
+    )
+  );
+
+  if (scope.clusterScopeMode === 'related') {
+    for await (const { scoped, object } of relatedClusterItems(cluster, scope, related, results, logger)) await accept(scoped, object);
+    resourcesDone++;
+    options.onProgress?.({ items, resourcesDone, resourcesTotal: total });
+  }
+  return { items };
+
+  async function* listSelected(cluster: Cluster, ref: ResourceRef, namespace: string | undefined, options: CollectOptions): AsyncIterable<KubeObject> {
+    const selectors = options.orLabelSelectors.length ? options.orLabelSelectors : [options.labelSelector];
+    // With or-selectors an object can match several; take it once.
+    const seen = selectors.length > 1 ? new Set<string>() : undefined;
+    for (const labelSelector of selectors) {
+      const listOptions: ListOptions = { namespace, labelSelector, limit: options.pageSize };
+      try {
+        for await (const object of cluster.list(ref, listOptions)) {
+          if (seen) {
+            const uid = object.metadata.uid ?? `${object.metadata.namespace}/${object.metadata.name}`;
+            if (seen.has(uid)) continue;
+            seen.add(uid);
+          }
+          yield object;
+        }
+      } catch (err) {
+        const what = `${ref.resource}${ref.group ? `.${ref.group}` : ''}`;
+        const message = `cannot list ${what}${namespace ? ` in namespace ${namespace}` : ''}: ${describeListError(err)}`;
+        results.error(message, namespace);
+        logger.error(message);
+      }
+    }
+  }
+}
+
+function describeListError(err: unknown): string {
+  if (err instanceof KubeApiError && err.statusCode === 403) return `forbidden (${err.message})`;
+  return errorMessage(err);
+}
+
+/** Velero's per-item skips: objects being deleted, and objects (or namespaces) labelled exclude-from-backup. */
+function keep(object: KubeObject, scope: BackupScope, excludedByLabel: Set<string>): boolean {
+  const meta = object.metadata;
+  if (meta.deletionTimestamp) return false;
+  if (meta.labels?.[LABELS.excludeFromBackup] === 'true') return false;
+  const namespace = meta.namespace;
+  if (namespace && (!scope.includesNamespace(namespace) || excludedByLabel.has(namespace))) return false;
+  return true;
+}
+
+function noteRelated(scoped: ScopedResource, object: KubeObject, related: RelatedRefs): void {
+  const gr = scoped.groupResource;
+  if (gr === 'persistentvolumeclaims') {
+    const volume = (object.spec as { volumeName?: string } | undefined)?.volumeName;
+    if (volume) related.persistentVolumes.add(volume);
+  } else if (gr === 'serviceaccounts') {
+    related.serviceAccounts.add(`${object.metadata.namespace}/${object.metadata.name}`);
+  } else if (scoped.resource.group.includes('.')) {
+    related.customResourceGroups.add(gr);
+  }
+}
+
+interface NamespaceSelection {
+  names: string[];
+  objects: KubeObject[];
+  excludedByLabel: Set<string>;
+}
+
+/**
+ * The namespaces a backup covers. Listing namespaces needs cluster-wide rights; a user limited to some namespaces
+ * may still back them up by naming them: the names are then taken as given and the Namespace objects reported
+ * as errors.
+ */
+async function includedNamespaces(cluster: Cluster, scope: BackupScope, options: CollectOptions): Promise<NamespaceSelection> {
+  const ref: ResourceRef = { group: '', version: 'v1', resource: 'namespaces', namespaced: false };
+  const selection: NamespaceSelection = { names: [], objects: [], excludedByLabel: new Set() };
+  try {
+    for await (const ns of cluster.list(ref, { limit: options.pageSize })) {
+      const name = ns.metadata.name!;
+      if (!scope.includesNamespace(name)) continue;
+      if (ns.metadata.labels?.[LABELS.excludeFromBackup] === 'true' || ns.metadata.deletionTimestamp) {
+        selection.excludedByLabel.add(name);
+        continue;
+      }
+      selection.names.push(name);
+      selection.objects.push(ns);
+    }
+  } catch (err) {
+    const literal = scope.literalNamespaces;
+    if (!(err instanceof KubeApiError && err.statusCode === 403) || literal.length === 0) throw err;
+    options.logger.warn(`Cannot list namespaces (forbidden); backing up the named ones: ${literal.join(', ')}`);
+    for (const name of literal) {
+      const ns = await cluster.get(ref, name).catch((e: unknown) => {
+        options.results.error(`cannot read namespace ${name}: ${describeListError(e)}`, name);
+        return undefined;
+      });
+      selection.names.push(name);
+      if (ns) selection.objects.push(ns);
+    }
+  }
+  return selection;
+}

@@ -1,0 +1,64 @@
+import { DEFAULT_HOOK_TIMEOUT_MS, HOOK_ERROR_MODES, hookTimeoutMs, type ExecHook, type HookErrorMode, type HookPhase } from './spec.js';
+
+/** A hook read from a pod's annotations; `problem` says why it cannot run as written. */
+export interface AnnotationHook {
+  hook: ExecHook;
+  problem?: string;
+}
+
+const BASE = 'hook.backup.velero.io';
+
+/**
+ * The hook a pod's annotations ask for in one phase, or undefined when the command annotation is absent or empty.
+ * Velero's keys: `pre.hook.backup.velero.io/*` and `post.…`; the legacy unprefixed `hook.backup.velero.io/*` is a pre
+ * hook, read only when no `pre.` command is present (the two sets are never mixed).
+ */
+export function annotationHook(annotations: Readonly<Record<string, string>> | undefined, phase: HookPhase): AnnotationHook | undefined {
+  if (!annotations) return undefined;
+  const phased = `${phase}.${BASE}`;
+  if (annotations[`${phased}/command`]) return readHook(annotations, phased);
+  if (phase === 'pre' && annotations[`${BASE}/command`]) return readHook(annotations, BASE);
+  return undefined;
+}
+
+function readHook(annotations: Readonly<Record<string, string>>, prefix: string): AnnotationHook {
+  const problems: string[] = [];
+  const command = parseCommandAnnotation(annotations[`${prefix}/command`]!);
+  if (command.length === 0 || command[0] === '') problems.push(`annotation ${prefix}/command holds an empty command`);
+
+  // Velero quietly falls back to defaults on a bad on-error or timeout; here a typo is a failure, so a freeze the
+  // user thought bounded (or non-fatal) never runs under other terms than written.
+  let onError: HookErrorMode = 'Fail';
+  const rawOnError = annotations[`${prefix}/on-error`];
+  if (rawOnError) {
+    if ((HOOK_ERROR_MODES as readonly string[]).includes(rawOnError)) onError = rawOnError as HookErrorMode;
+    else problems.push(`annotation ${prefix}/on-error is '${rawOnError}', not Continue or Fail`);
+  }
+
+  let timeoutMs = DEFAULT_HOOK_TIMEOUT_MS;
+  const rawTimeout = annotations[`${prefix}/timeout`];
+  if (rawTimeout) {
+    try {
+      timeoutMs = hookTimeoutMs(rawTimeout, `${prefix}/timeout`);
+    } catch {
+      problems.push(`annotation ${prefix}/timeout is '${rawTimeout}', not a Go duration such as 30s or 1m`);
+    }
+  }
+
+  const container = annotations[`${prefix}/container`];
+  const hook: ExecHook = { ...(container ? { container } : {}), command, onError, timeoutMs };
+  return problems.length ? { hook, problem: problems.join('; ') } : { hook };
+}
+
+/** Velero's rule: a value starting with `[` that parses as a JSON string array is the argv; anything else is one argument. */
+export function parseCommandAnnotation(value: string): string[] {
+  if (value.startsWith('[')) {
+    try {
+      const parsed: unknown = JSON.parse(value);
+      if (Array.isArray(parsed) && parsed.every((item) => typeof item === 'string')) return parsed;
+    } catch {
+      // Not JSON: taken whole, as Velero does.
+    }
+  }
+  return [value];
+}

@@ -1,0 +1,14 @@
+/** UTC `YYYYMMDDhhmmss`, Velero's timestamp suffix for schedule and restore names. */
+export function timestampSuffix(at: Date): string {
+  return at.toISOString().replace(/[-:T]/g, '').slice(0, 14);
+}
+
+/**
+ * The backup's name: explicit, else `<schedule>-<stamp>` (stamped with the cron slot when one is known, so two runs
+ * for one slot pick the same name), else `backup-<stamp>`.
+ */
+export function backupName(options: { name?: string; scheduleName?: string; now: Date; slot?: Date }): string {
+  if (options.name) return options.name;
+  const stamp = timestampSuffix(options.slot ?? options.now);
+  return options.scheduleName ? `${options.scheduleName}-${stamp}` : `backup-${stamp}`;
+}

@@ -1,0 +1,92 @@
+import type { ScopeFilters } from '../backup/scope.js';
+import { RESOURCE_NAME } from '../storage/layout.js';
+import { InputError } from '../util/errors.js';
+import { formatGoDuration, parseGoDuration } from './duration.js';
+import { readBoolean, readChoice, readPositiveInteger, type InputReader } from './input-reader.js';
+import { splitList } from './lists.js';
+
+export const ACCESS_MODES = ['ReadWrite', 'ReadOnly'] as const;
+export type AccessMode = (typeof ACCESS_MODES)[number];
+
+/** How the location is named and may be used: Velero's BackupStorageLocation name and access mode. */
+export interface LocationPolicy {
+  name: string;
+  accessMode: AccessMode;
+}
+
+export interface BackupSettings {
+  /** Explicit name; otherwise derived from the schedule name or the time. */
+  name?: string;
+  scheduleName?: string;
+  ttlMs: number;
+  /** As Velero writes it into spec.ttl: `720h0m0s`. */
+  ttl: string;
+  filters: ScopeFilters;
+  /** Server-side label selector; with orSelectors, one list per selector. */
+  labelSelector?: string;
+  orLabelSelectors: string[];
+  allApiVersions: boolean;
+  /** Raw hooks input (YAML or JSON), parsed by the hooks module. */
+  hooks?: string;
+  concurrency: number;
+  pageSize: number;
+  compressionLevel: number;
+  failOnPartial: boolean;
+}
+
+export const DEFAULT_TTL = '720h0m0s';
+export const DEFAULT_CONCURRENCY = 8;
+export const DEFAULT_PAGE_SIZE = 500;
+export const DEFAULT_COMPRESSION_LEVEL = 6;
+
+export function parseLocationPolicy(reader: InputReader): LocationPolicy {
+  const name = reader.get('location-name') ?? 'default';
+  checkName(reader, 'location-name', name);
+  return { name, accessMode: readChoice(reader, 'storage-access-mode', ACCESS_MODES, 'ReadWrite') };
+}
+
+export function parseBackupSettings(reader: InputReader): BackupSettings {
+  const name = reader.get('backup-name');
+  if (name !== undefined) checkName(reader, 'backup-name', name);
+  const scheduleName = reader.get('schedule-name');
+  if (scheduleName !== undefined) checkName(reader, 'schedule-name', scheduleName, 63 - '-YYYYMMDDhhmmss'.length);
+
+  const ttlMs = parseGoDuration(reader.get('ttl') ?? DEFAULT_TTL, reader.label('ttl'));
+  const includeCluster = reader.get('include-cluster-resources');
+  const labelSelector = reader.get('selector');
+  const orLabelSelectors = (reader.get('or-selector') ?? '')
+    .split(/\s+or\s+/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (labelSelector && orLabelSelectors.length) {
+    throw new InputError(reader.label('or-selector'), 'cannot be combined with selector', 'Use one of selector or or-selector, as Velero does');
+  }
+
+  return {
+    name,
+    scheduleName,
+    ttlMs,
+    ttl: formatGoDuration(ttlMs),
+    filters: {
+      includeNamespaces: splitList(reader.get('include-namespaces')),
+      excludeNamespaces: splitList(reader.get('exclude-namespaces')),
+      includeResources: splitList(reader.get('include-resources')),
+      excludeResources: splitList(reader.get('exclude-resources')),
+      includeClusterResources: includeCluster === undefined || includeCluster === 'auto' ? undefined : readBoolean(reader, 'include-cluster-resources', false)
+    },
+    labelSelector,
+    orLabelSelectors,
+    allApiVersions: readBoolean(reader, 'all-api-versions', false),
+    hooks: reader.get('hooks'),
+    concurrency: readPositiveInteger(reader, 'concurrency', DEFAULT_CONCURRENCY, 64),
+    pageSize: readPositiveInteger(reader, 'page-size', DEFAULT_PAGE_SIZE, 10_000),
+    compressionLevel: readPositiveInteger(reader, 'compression-level', DEFAULT_COMPRESSION_LEVEL, 9),
+    failOnPartial: readBoolean(reader, 'fail-on-partial', false)
+  };
+}
+
+function checkName(reader: InputReader, input: string, value: string, max = 63): void {
+  if (value.length > max || !RESOURCE_NAME.test(value)) {
+    throw new InputError(reader.label(input), `'${value}' is not a valid name`, `Use at most ${max} lower-case letters, digits, '-' or '.', starting and ending with a letter or digit`);
+  }
+}

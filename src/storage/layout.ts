@@ -1,0 +1,74 @@
+/**
+ * Velero's key names under a location's prefix (pkg/persistence/object_store_layout.go). The only module that
+ * knows them. Everything of ours goes inside `backups/<name>/`, `restores/<name>/` or `metadata/`: any other
+ * top-level folder makes Velero mark the whole location Unavailable.
+ */
+export const BACKUPS_FOLDER = 'backups/';
+export const RESTORES_FOLDER = 'restores/';
+export const METADATA_FOLDER = 'metadata/';
+
+export const ARCHIVE_FORMAT_VERSION = '1.1.0';
+
+export interface BackupKeys {
+  folder: string;
+  /** The Backup object; its presence is what makes a backup exist, so it is written last and deleted first. */
+  metadata: string;
+  tarball: string;
+  logs: string;
+  results: string;
+  resourceList: string;
+  volumeSnapshots: string;
+  itemOperations: string;
+  podVolumeBackups: string;
+  volumeInfo: string;
+  /** Ours: per-file checksums of the other files, for verify (Velero ignores unknown files here). */
+  checksums: string;
+}
+
+export function backupKeys(name: string): BackupKeys {
+  const folder = `${BACKUPS_FOLDER}${name}/`;
+  return {
+    folder,
+    metadata: `${folder}velero-backup.json`,
+    tarball: `${folder}${name}.tar.gz`,
+    logs: `${folder}${name}-logs.gz`,
+    results: `${folder}${name}-results.gz`,
+    resourceList: `${folder}${name}-resource-list.json.gz`,
+    volumeSnapshots: `${folder}${name}-volumesnapshots.json.gz`,
+    itemOperations: `${folder}${name}-itemoperations.json.gz`,
+    podVolumeBackups: `${folder}${name}-podvolumebackups.json.gz`,
+    volumeInfo: `${folder}${name}-volumeinfo.json.gz`,
+    checksums: `${folder}${name}-checksums.json.gz`
+  };
+}
+
+export interface RestoreKeys {
+  folder: string;
+  /** Ours: the Restore object naming spec.backupName, so prune can find a backup's restores. */
+  metadata: string;
+  logs: string;
+  results: string;
+  resourceList: string;
+}
+
+export function restoreKeys(name: string): RestoreKeys {
+  const folder = `${RESTORES_FOLDER}${name}/`;
+  return {
+    folder,
+    metadata: `${folder}velero-restore.json`,
+    logs: `${folder}restore-${name}-logs.gz`,
+    results: `${folder}restore-${name}-results.gz`,
+    resourceList: `${folder}restore-${name}-resource-list.json.gz`
+  };
+}
+
+/** `backups/<name>/` (as listFolders returns it) → `<name>`. */
+export function nameOfFolder(folder: string, parent: string): string {
+  return folder.slice(parent.length).replace(/\/$/, '');
+}
+
+/**
+ * Backup and restore names become keys, label values and object names: Kubernetes' DNS-1123 subdomain rules
+ * keep them valid everywhere.
+ */
+export const RESOURCE_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;

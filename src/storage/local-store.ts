@@ -1,0 +1,206 @@
+import { randomBytes } from 'node:crypto';
+import type { Dirent } from 'node:fs';
+import fs, { type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { pathToFileURL } from 'node:url';
+import { AlreadyExistsError, NotFoundError } from '../util/errors.js';
+import { checkPathKey, compareKeys } from './keys.js';
+import type { ObjectInfo, ObjectStore, PutOptions } from './object-store.js';
+
+// Partial writes live next to their target under this name until renamed; listings skip them.
+const TEMP_NAME = /^\..+\.tmp-[0-9a-f]{12}$/;
+
+/**
+ * An object store on a local directory: each key is a file under it, `/` separating directories. Writes go to a
+ * temporary file that is renamed (or hard-linked, for a conditional create) into place, so a reader never sees a
+ * partial object, and a crash leaves at most a hidden temporary file.
+ */
+export class LocalObjectStore implements ObjectStore {
+  readonly conditionalPut = 'atomic' as const;
+  readonly url: string;
+  private readonly root: string;
+
+  constructor(directory: string, url?: string) {
+    this.root = path.resolve(directory);
+    this.url = url ?? pathToFileURL(this.root).href;
+  }
+
+  async put(key: string, body: Readable | Buffer | string, options: PutOptions = {}): Promise<void> {
+    const file = this.fileOf(key);
+    const temp = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${randomBytes(6).toString('hex')}`);
+    try {
+      await this.writeThrough(temp, file, key, body, options);
+    } catch (err) {
+      // Directories created for this put should not outlive it.
+      await this.removeEmptyParents(path.dirname(file)).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async writeThrough(temp: string, file: string, key: string, body: Readable | Buffer | string, options: PutOptions): Promise<void> {
+    const handle = await openExclusive(temp);
+    try {
+      const source = body instanceof Readable ? body : Readable.from([Buffer.from(body)]);
+      // `flush` fsyncs before close: the rename below must not publish a file whose data is still only in cache.
+      await pipeline(source, handle.createWriteStream({ flush: true }));
+      if (options.ifNoneMatch) {
+        // link(2) fails with EEXIST instead of replacing, which makes "create only if absent" atomic.
+        await fs.link(temp, file).catch((err: unknown) => {
+          if (codeOf(err) === 'EEXIST') throw new AlreadyExistsError(`object '${key}' already exists in ${this.url}`);
+          throw err;
+        });
+      } else {
+        await fs.rename(temp, file);
+      }
+    } finally {
+      await handle.close().catch(() => undefined);
+      await fs.rm(temp, { force: true });
+    }
+  }
+
+  async get(key: string): Promise<Readable> {
+    let handle: FileHandle;
+    try {
+      handle = await fs.open(this.fileOf(key), 'r');
+    } catch (err) {
+      if (isMissing(err)) throw new NotFoundError(`object '${key}' not found in ${this.url}`);
+      throw err;
+    }
+    // open() succeeds on a directory; reading it would fail later with EISDIR, so refuse it here as missing.
+    if ((await handle.stat()).isDirectory()) {
+      await handle.close();
+      throw new NotFoundError(`object '${key}' not found in ${this.url}`);
+    }
+    return handle.createReadStream();
+  }
+
+  async head(key: string): Promise<ObjectInfo | undefined> {
+    try {
+      const stat = await fs.stat(this.fileOf(key));
+      return stat.isFile() ? { key, size: stat.size, lastModified: stat.mtime } : undefined;
+    } catch (err) {
+      if (isMissing(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async *list(prefix: string): AsyncIterable<ObjectInfo> {
+    const { directory, namePrefix } = splitPrefix(prefix);
+    yield* this.walk(directory, namePrefix);
+  }
+
+  async *listFolders(prefix: string): AsyncIterable<string> {
+    const { directory, namePrefix } = splitPrefix(prefix);
+    const folders = (await this.readDirectory(directory))
+      .filter((entry) => entry.isDirectory() && entry.name.startsWith(namePrefix))
+      .map((entry) => `${directory}${entry.name}/`)
+      .sort(compareKeys);
+    for (const folder of folders) {
+      // S3 only knows folders through the objects in them; an empty directory (left by a failed put) is no folder.
+      if (await this.containsObject(folder)) yield folder;
+    }
+  }
+
+  async deleteMany(keys: readonly string[]): Promise<void> {
+    const parents = new Set<string>();
+    for (const key of keys) {
+      const file = this.fileOf(key);
+      try {
+        await fs.unlink(file);
+        parents.add(path.dirname(file));
+      } catch (err) {
+        // A directory under the key's name is not an object either.
+        if (!isMissing(err) && codeOf(err) !== 'EISDIR' && codeOf(err) !== 'EPERM') throw err;
+      }
+    }
+    // Deepest first, so a parent is only tried once its children had their chance to go.
+    for (const dir of [...parents].sort((a, b) => b.length - a.length)) await this.removeEmptyParents(dir);
+  }
+
+  /** Objects under `directory` (a key prefix ending in `/`, or ''), in key order, one directory read at a time. */
+  private async *walk(directory: string, namePrefix: string): AsyncGenerator<ObjectInfo> {
+    const entries = (await this.readDirectory(directory))
+      .filter((entry) => entry.name.startsWith(namePrefix) && (entry.isFile() || entry.isDirectory()))
+      // A directory sorts by its name plus '/', as its keys do: 'a-b' comes before 'a/x'.
+      .map((entry) => ({ key: `${directory}${entry.name}${entry.isDirectory() ? '/' : ''}`, isDirectory: entry.isDirectory() }))
+      .sort((a, b) => compareKeys(a.key, b.key));
+    for (const entry of entries) {
+      if (entry.isDirectory) {
+        yield* this.walk(entry.key, '');
+        continue;
+      }
+      const info = await this.head(entry.key);
+      if (info) yield info; // else deleted since the directory was read
+    }
+  }
+
+  private async containsObject(directory: string): Promise<boolean> {
+    for await (const _ of this.walk(directory, '')) return true;
+    return false;
+  }
+
+  /** A directory's entries without temporary files; none when it does not exist. */
+  private async readDirectory(directory: string): Promise<Dirent[]> {
+    try {
+      const entries = await fs.readdir(path.join(this.root, directory), { withFileTypes: true });
+      return entries.filter((entry) => !TEMP_NAME.test(entry.name));
+    } catch (err) {
+      if (isMissing(err)) return [];
+      throw err;
+    }
+  }
+
+  /** Removes `dir` and its parents while they are empty, never the root itself. */
+  private async removeEmptyParents(dir: string): Promise<void> {
+    for (let current = dir; current.startsWith(this.root + path.sep); current = path.dirname(current)) {
+      try {
+        await fs.rmdir(current);
+      } catch (err) {
+        if (isMissing(err)) continue;
+        return; // ENOTEMPTY or EEXIST: something else lives there
+      }
+    }
+  }
+
+  private fileOf(key: string): string {
+    checkPathKey(key);
+    if (TEMP_NAME.test(path.posix.basename(key))) throw new Error(`invalid object key '${key}': looks like a temporary file`);
+    const file = path.join(this.root, ...key.split('/'));
+    // checkPathKey already refuses '..'; this guards the invariant itself.
+    if (!file.startsWith(this.root + path.sep)) throw new Error(`invalid object key '${key}': outside ${this.root}`);
+    return file;
+  }
+}
+
+/**
+ * Creates the temporary file and its directories. Retried because a concurrent deleteMany may remove a directory
+ * that has just become empty between our mkdir and open.
+ */
+async function openExclusive(file: string): Promise<FileHandle> {
+  for (let attempt = 1; ; attempt++) {
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    try {
+      return await fs.open(file, 'wx');
+    } catch (err) {
+      if (codeOf(err) !== 'ENOENT' || attempt >= 5) throw err;
+    }
+  }
+}
+
+function splitPrefix(prefix: string): { directory: string; namePrefix: string } {
+  checkPathKey(prefix, 'prefix');
+  const slash = prefix.lastIndexOf('/');
+  return { directory: prefix.slice(0, slash + 1), namePrefix: prefix.slice(slash + 1) };
+}
+
+function codeOf(err: unknown): string | undefined {
+  return (err as NodeJS.ErrnoException | undefined)?.code;
+}
+
+/** ENOTDIR: a path component is a file, so nothing below it exists either. */
+function isMissing(err: unknown): boolean {
+  const code = codeOf(err);
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}

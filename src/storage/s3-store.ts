@@ -1,0 +1,262 @@
+import { Readable } from 'node:stream';
+import {
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  paginateListObjectsV2,
+  PutObjectCommand,
+  type ListObjectsV2CommandInput,
+  type S3Client
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { AlreadyExistsError, NotFoundError } from '../util/errors.js';
+import { KeyPrefix } from './keys.js';
+import type { ObjectInfo, ObjectStore, PutOptions } from './object-store.js';
+import { createS3Client } from './s3-client.js';
+import { errorCodes, httpStatus, translateS3Error, type S3ErrorContext } from './s3-errors.js';
+import type { S3Options } from './s3-options.js';
+
+/** A bucket and the prefix within it (`''` or ending in `/`), as `Location` of kind 's3' gives them. */
+export interface S3Target {
+  bucket: string;
+  prefix: string;
+  url: string;
+}
+
+// Streams of unknown length go up in parts of this size, at most QUEUE_SIZE at a time: memory stays under ~32 MiB
+// per upload while a 10,000-part upload still allows objects of ~80 GB.
+const PART_SIZE = 8 * 1024 * 1024;
+const QUEUE_SIZE = 4;
+// The most keys S3 accepts in one DeleteObjects request.
+const DELETE_BATCH = 1000;
+
+/** ObjectStore on an S3-compatible bucket, every key below the location's prefix. */
+export class S3ObjectStore implements ObjectStore {
+  readonly url: string;
+  /**
+   * AWS honours `If-None-Match: *` on PutObject and CompleteMultipartUpload. Other stores differ: Swift's s3api
+   * refuses it on PutObject (501) but honours it on CompleteMultipartUpload; some ignore it and overwrite. So with a
+   * custom endpoint a conditional put checks with HEAD first, and also sends the header where the store accepts it.
+   */
+  readonly conditionalPut: 'atomic' | 'best-effort';
+  private readonly bucket: string;
+  private readonly keys: KeyPrefix;
+  private readonly where: S3ErrorContext;
+  // Cleared when the store refuses If-None-Match on PutObject (Swift does); the HEAD check then stands alone.
+  private putObjectIfNoneMatch = true;
+
+  constructor(
+    target: S3Target,
+    options: S3Options,
+    private readonly client: S3Client = createS3Client(options)
+  ) {
+    this.url = target.url;
+    this.bucket = target.bucket;
+    this.keys = new KeyPrefix(target.prefix);
+    this.conditionalPut = options.endpoint ? 'best-effort' : 'atomic';
+    this.where = { bucket: target.bucket, endpoint: options.endpoint ?? `AWS S3${options.region ? ` (${options.region})` : ''}` };
+  }
+
+  /**
+   * Fails fast, with a message naming the input to fix, when the bucket is missing or the credentials are refused.
+   * A one-key listing rather than HeadBucket: HEAD answers have no body, so a wrong secret, a forbidden bucket and
+   * an unknown key all look alike (403), while a listing says which; and backups need to list anyway.
+   */
+  async verifyAccess(): Promise<void> {
+    try {
+      await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.keys.prefix, MaxKeys: 1 }));
+    } catch (err) {
+      throw this.translate(err, 'ListObjectsV2');
+    }
+  }
+
+  async put(key: string, body: Readable | Buffer | string, options: PutOptions = {}): Promise<void> {
+    let sourceError: unknown;
+    if (body instanceof Readable) body.once('error', (err) => (sourceError = err));
+    try {
+      if (options.ifNoneMatch && this.conditionalPut === 'best-effort' && (await this.head(key))) throw this.alreadyExists(key);
+      // A stream that fits in one part is read whole and put like a buffer, as Upload would do anyway; only a
+      // buffer can be sent again when a store refuses the conditional header.
+      const content = body instanceof Readable ? await splitFirstPart(body, PART_SIZE) : { whole: Buffer.from(body) };
+      if (content.whole) await this.putWhole(key, content.whole, options);
+      else await this.putInParts(key, content.stream, options);
+    } catch (err) {
+      if (body instanceof Readable) body.destroy();
+      // The caller's stream failing is the caller's error, not the store's: pass it on unchanged.
+      if (sourceError !== undefined && err === sourceError) throw err;
+      if (isConditionFailed(err)) throw this.alreadyExists(key);
+      throw this.translate(err, `PutObject of '${key}'`);
+    }
+  }
+
+  private async putWhole(key: string, data: Buffer, options: PutOptions): Promise<void> {
+    const send = (ifNoneMatch: boolean) =>
+      this.client.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: this.keys.full(key),
+          ContentType: options.contentType,
+          Body: data,
+          ContentLength: data.length,
+          IfNoneMatch: ifNoneMatch ? '*' : undefined
+        })
+      );
+    if (!options.ifNoneMatch || !this.putObjectIfNoneMatch) {
+      await send(false);
+      return;
+    }
+    try {
+      await send(true);
+    } catch (err) {
+      // Swift's s3api answers 501 NotImplemented to any conditional PutObject, even for a new key. The HEAD done by
+      // put() stands in for the header, with this store, from now on.
+      if (this.conditionalPut !== 'best-effort' || !errorCodes(err).includes('NotImplemented')) throw err;
+      this.putObjectIfNoneMatch = false;
+      await send(false);
+    }
+  }
+
+  /** More than one part: on any failure Upload aborts the multipart upload, so no part stays visible or billed. */
+  private async putInParts(key: string, stream: Readable, options: PutOptions): Promise<void> {
+    const params = {
+      Bucket: this.bucket,
+      Key: this.keys.full(key),
+      ContentType: options.contentType,
+      Body: stream,
+      // Upload passes this on to CompleteMultipartUpload, which AWS and Swift both honour (412 on an existing key).
+      IfNoneMatch: options.ifNoneMatch ? '*' : undefined
+    };
+    await new Upload({ client: this.client, params, partSize: PART_SIZE, queueSize: QUEUE_SIZE }).done();
+  }
+
+  async get(key: string): Promise<Readable> {
+    try {
+      const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.keys.full(key) }));
+      return toReadable(out.Body);
+    } catch (err) {
+      if (isMissingObject(err)) throw new NotFoundError(`object '${key}' not found in ${this.url}`);
+      throw this.translate(err, `GetObject of '${key}'`);
+    }
+  }
+
+  async head(key: string): Promise<ObjectInfo | undefined> {
+    try {
+      const out = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.keys.full(key) }));
+      return { key, size: out.ContentLength ?? 0, lastModified: out.LastModified ?? new Date(0) };
+    } catch (err) {
+      if (isMissingObject(err)) return undefined;
+      throw this.translate(err, `HeadObject of '${key}'`);
+    }
+  }
+
+  async *list(prefix: string): AsyncIterable<ObjectInfo> {
+    for await (const page of this.pages({ Prefix: this.keys.full(prefix) })) {
+      for (const object of page.Contents ?? []) {
+        if (object.Key === undefined) continue;
+        yield { key: this.keys.relative(object.Key), size: object.Size ?? 0, lastModified: object.LastModified ?? new Date(0) };
+      }
+    }
+  }
+
+  async *listFolders(prefix: string): AsyncIterable<string> {
+    for await (const page of this.pages({ Prefix: this.keys.full(prefix), Delimiter: '/' })) {
+      for (const common of page.CommonPrefixes ?? []) {
+        if (common.Prefix !== undefined) yield this.keys.relative(common.Prefix);
+      }
+    }
+  }
+
+  async deleteMany(keys: readonly string[]): Promise<void> {
+    for (let start = 0; start < keys.length; start += DELETE_BATCH) {
+      const batch = keys.slice(start, start + DELETE_BATCH);
+      let errors;
+      try {
+        const out = await this.client.send(
+          new DeleteObjectsCommand({
+            Bucket: this.bucket,
+            // Quiet: the answer lists only failures, which keeps 1,000-key responses small.
+            Delete: { Objects: batch.map((key) => ({ Key: this.keys.full(key) })), Quiet: true }
+          })
+        );
+        errors = out.Errors ?? [];
+      } catch (err) {
+        throw this.translate(err, `DeleteObjects of ${batch.length} keys`);
+      }
+      // S3 reports a missing key as deleted, but some compatible stores list it as NoSuchKey.
+      const failures = errors.filter((e) => e.Code !== 'NoSuchKey');
+      if (failures.length > 0) {
+        const first = failures[0]!;
+        const key = first.Key !== undefined && first.Key.startsWith(this.keys.prefix) ? this.keys.relative(first.Key) : first.Key;
+        throw new Error(
+          `could not delete '${key}' from ${this.url}: ${first.Code ?? 'error'}: ${first.Message ?? ''}` +
+            (failures.length > 1 ? ` (and ${failures.length - 1} more keys)` : '')
+        );
+      }
+    }
+  }
+
+  /** Closes the client's idle connections; the store is unusable afterwards. */
+  destroy(): void {
+    this.client.destroy();
+  }
+
+  private async *pages(input: Omit<ListObjectsV2CommandInput, 'Bucket'>) {
+    try {
+      yield* paginateListObjectsV2({ client: this.client, pageSize: 1000 }, { ...input, Bucket: this.bucket });
+    } catch (err) {
+      throw this.translate(err, 'ListObjectsV2');
+    }
+  }
+
+  private alreadyExists(key: string): AlreadyExistsError {
+    return new AlreadyExistsError(`object '${key}' already exists in ${this.url}`);
+  }
+
+  private translate(err: unknown, operation: string): Error {
+    return translateS3Error(err, this.where, operation);
+  }
+}
+
+/** 412 answers an If-None-Match that found the key; 409 a concurrent conditional write to it that won the race. */
+function isConditionFailed(err: unknown): boolean {
+  const codes = errorCodes(err);
+  return codes.includes('PreconditionFailed') || codes.includes('ConditionalRequestConflict') || httpStatus(err) === 412;
+}
+
+function isMissingObject(err: unknown): boolean {
+  const codes = errorCodes(err);
+  if (codes.includes('NoSuchBucket')) return false;
+  return codes.includes('NoSuchKey') || codes.includes('NotFound') || httpStatus(err) === 404;
+}
+
+/**
+ * Reads `stream` until it ends or passes `size` bytes. A stream that ended comes back as one buffer; a longer one as
+ * a stream of the bytes read so far followed by the rest, so nothing is consumed twice or lost.
+ */
+export async function splitFirstPart(stream: Readable, size: number): Promise<{ whole: Buffer; stream?: undefined } | { whole?: undefined; stream: Readable }> {
+  // One iterator for both phases: breaking out of a for-await would destroy the stream.
+  const chunks = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
+  const head: Buffer[] = [];
+  let length = 0;
+  while (length <= size) {
+    const next = await chunks.next();
+    if (next.done) return { whole: Buffer.concat(head) };
+    const chunk = Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value);
+    head.push(chunk);
+    length += chunk.length;
+  }
+  async function* all(): AsyncGenerator<Buffer> {
+    yield* head;
+    for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
+      yield Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value);
+    }
+  }
+  return { stream: Readable.from(all(), { objectMode: false }) };
+}
+
+function toReadable(body: unknown): Readable {
+  if (body instanceof Readable) return body;
+  if (body instanceof ReadableStream) return Readable.fromWeb(body as import('node:stream/web').ReadableStream);
+  throw new Error('S3 GetObject returned no readable body');
+}

@@ -1,0 +1,66 @@
+import { execFileSync } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { KubeObject, ResourceRef } from '../../src/kube/cluster.js';
+import { KubeCluster } from '../../src/kube/kube-cluster.js';
+import { loadKubeConfig } from '../../src/kube/kubeconfig.js';
+
+export const refs = {
+  namespaces: { group: '', version: 'v1', resource: 'namespaces', namespaced: false },
+  configmaps: { group: '', version: 'v1', resource: 'configmaps', namespaced: true },
+  secrets: { group: '', version: 'v1', resource: 'secrets', namespaced: true },
+  services: { group: '', version: 'v1', resource: 'services', namespaced: true },
+  pods: { group: '', version: 'v1', resource: 'pods', namespaced: true },
+  pvcs: { group: '', version: 'v1', resource: 'persistentvolumeclaims', namespaced: true },
+  serviceaccounts: { group: '', version: 'v1', resource: 'serviceaccounts', namespaced: true },
+  deployments: { group: 'apps', version: 'v1', resource: 'deployments', namespaced: true },
+  networkpolicies: { group: 'networking.k8s.io', version: 'v1', resource: 'networkpolicies', namespaced: true },
+  crds: { group: 'apiextensions.k8s.io', version: 'v1', resource: 'customresourcedefinitions', namespaced: false }
+} satisfies Record<string, ResourceRef>;
+
+export function clusterFor(kubeconfigPath: string): KubeCluster {
+  return new KubeCluster(loadKubeConfig({ kind: 'files', paths: [kubeconfigPath] }));
+}
+
+/** kubectl as an independent client, to check what our adapter reads and writes against someone else's. */
+export function kubectl(kubeconfigPath: string, args: string[], input?: string): string {
+  return execFileSync('kubectl', ['--kubeconfig', kubeconfigPath, ...args], { input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+}
+
+export async function createNamespace(cluster: KubeCluster, name: string, labels: Record<string, string> = {}): Promise<void> {
+  await cluster.create(refs.namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } });
+  // Pods are refused until the namespace's default ServiceAccount exists (the controller-manager makes it).
+  await waitFor(async () => (await cluster.get(refs.serviceaccounts, 'default', name)) !== undefined, `default ServiceAccount in ${name}`);
+}
+
+export async function deleteNamespace(cluster: KubeCluster, name: string): Promise<void> {
+  await cluster.delete(refs.namespaces, name);
+}
+
+export async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 90_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}`);
+    await sleep(250);
+  }
+}
+
+/** A running pod of the local test image that sleeps, for exec and hook tests. */
+export function sleeperPod(namespace: string, name: string, image: string, extra: Partial<KubeObject['metadata']> = {}): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace, ...extra },
+    spec: {
+      terminationGracePeriodSeconds: 0,
+      containers: [{ name: 'main', image, imagePullPolicy: 'Never', command: ['sh', '-c', 'trap "exit 0" TERM; sleep 3600 & wait'] }]
+    }
+  };
+}
+
+export async function waitForPodRunning(cluster: KubeCluster, namespace: string, name: string): Promise<void> {
+  await waitFor(async () => {
+    const pod = await cluster.get(refs.pods, name, namespace);
+    return (pod?.status as { phase?: string } | undefined)?.phase === 'Running';
+  }, `pod ${namespace}/${name} to run`);
+}

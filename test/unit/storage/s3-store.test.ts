@@ -1,0 +1,165 @@
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { describe, expect, it } from '@jest/globals';
+import { s3ClientConfig, createS3Client } from '../../../src/storage/s3-client.js';
+import { S3ObjectStore } from '../../../src/storage/s3-store.js';
+import { AlreadyExistsError } from '../../../src/util/errors.js';
+
+interface SentRequest {
+  method: string;
+  path: string;
+  query: Record<string, unknown>;
+  headers: Record<string, string>;
+  body: string;
+}
+interface FakeAnswer {
+  status?: number;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+/**
+ * A store whose client talks to `answer` instead of a network: the SDK still builds, signs and parses every request,
+ * so these tests see what would go over the wire.
+ */
+function fakeStore(answer: (request: SentRequest) => FakeAnswer, prefix = 'cluster-a/') {
+  const sent: SentRequest[] = [];
+  const requestHandler = {
+    async handle(request: { method: string; path: string; query?: Record<string, unknown>; headers: Record<string, string>; body?: unknown }) {
+      const body = typeof request.body === 'string' ? request.body : Buffer.isBuffer(request.body) ? request.body.toString() : '';
+      const seen = { method: request.method, path: decodeURIComponent(request.path), query: request.query ?? {}, headers: request.headers, body };
+      sent.push(seen);
+      const reply = answer(seen);
+      return {
+        response: {
+          statusCode: reply.status ?? 200,
+          headers: { 'content-type': 'application/xml', ...reply.headers },
+          body: Readable.from([Buffer.from(reply.body ?? '')])
+        }
+      };
+    }
+  };
+  const options = {
+    endpoint: 'http://store.test:8080',
+    forcePathStyle: true,
+    insecureSkipTlsVerify: false,
+    credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' }
+  };
+  const client = createS3Client(options, { requestHandler, maxAttempts: 1 });
+  return { store: new S3ObjectStore({ bucket: 'bkt', prefix, url: `s3://bkt/${prefix}` }, options, client), sent };
+}
+
+const xmlError = (code: string, status: number): FakeAnswer => ({
+  status,
+  body: `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${code} happened</Message></Error>`
+});
+const deleteResult = (inner = ''): FakeAnswer => ({ body: `<?xml version="1.0" encoding="UTF-8"?><DeleteResult>${inner}</DeleteResult>` });
+
+describe('s3ClientConfig', () => {
+  it('defaults the region for a custom endpoint only', async () => {
+    expect(s3ClientConfig({ endpoint: 'http://x', forcePathStyle: true, insecureSkipTlsVerify: false }).region).toBe('us-east-1');
+    expect(s3ClientConfig({ endpoint: 'http://x', region: 'eu-west-3', forcePathStyle: true, insecureSkipTlsVerify: false }).region).toBe('eu-west-3');
+    expect(s3ClientConfig({ forcePathStyle: false, insecureSkipTlsVerify: false }).region).toBeUndefined();
+  });
+});
+
+describe('S3ObjectStore over a fake transport', () => {
+  it('deletes in batches of 1,000 keys, each with the Content-MD5 of its body', async () => {
+    const { store, sent } = fakeStore(() => deleteResult());
+    const keys = Array.from({ length: 2500 }, (_, i) => `backups/b/${i}`);
+    await store.deleteMany(keys);
+
+    expect(sent.map((r) => r.method)).toEqual(['POST', 'POST', 'POST']);
+    expect(sent.map((r) => (r.body.match(/<Key>/g) ?? []).length)).toEqual([1000, 1000, 500]);
+    for (const request of sent) {
+      expect(request.query).toHaveProperty('delete');
+      expect(request.headers['content-md5']).toBe(createHash('md5').update(request.body).digest('base64'));
+    }
+    expect(sent[0]!.body).toContain('<Key>cluster-a/backups/b/0</Key>');
+    expect(sent[0]!.body).toContain('<Quiet>true</Quiet>');
+  });
+
+  it('ignores a missing key in the answer to a delete, and names the key of any other failure', async () => {
+    const errors =
+      '<Error><Key>cluster-a/gone</Key><Code>NoSuchKey</Code><Message>no</Message></Error>' +
+      '<Error><Key>cluster-a/locked</Key><Code>AccessDenied</Code><Message>Access Denied</Message></Error>';
+    const { store } = fakeStore(() => deleteResult(errors));
+    await expect(store.deleteMany(['gone', 'locked'])).rejects.toThrow("could not delete 'locked' from s3://bkt/cluster-a/: AccessDenied: Access Denied");
+
+    const { store: quiet } = fakeStore(() => deleteResult('<Error><Key>cluster-a/gone</Key><Code>NoSuchKey</Code><Message>no</Message></Error>'));
+    await expect(quiet.deleteMany(['gone'])).resolves.toBeUndefined();
+  });
+
+  it('sends no checksum headers and no Content-MD5 on a plain put', async () => {
+    const { store, sent } = fakeStore(() => ({ headers: { etag: '"abc"' } }));
+    await store.put('a.json', '{}', { contentType: 'application/json' });
+    const [put] = sent;
+    expect(put).toMatchObject({ method: 'PUT', path: '/bkt/cluster-a/a.json', body: '{}' });
+    expect(put!.headers['content-type']).toBe('application/json');
+    expect(Object.keys(put!.headers).filter((h) => /checksum|content-md5/i.test(h))).toEqual([]);
+    expect(put!.headers['if-none-match']).toBeUndefined();
+  });
+
+  it('checks with HEAD before a conditional put on a custom endpoint, and sends If-None-Match: * too', async () => {
+    const { store: existing, sent: sentExisting } = fakeStore(() => ({ headers: { 'content-length': '2', 'last-modified': new Date().toUTCString() } }));
+    await expect(existing.put('lock', 'x', { ifNoneMatch: true })).rejects.toBeInstanceOf(AlreadyExistsError);
+    expect(sentExisting.map((r) => r.method)).toEqual(['HEAD']);
+
+    const { store: fresh, sent } = fakeStore((r) => (r.method === 'HEAD' ? { status: 404 } : { headers: { etag: '"abc"' } }));
+    await fresh.put('lock', 'x', { ifNoneMatch: true });
+    expect(sent.map((r) => r.method)).toEqual(['HEAD', 'PUT']);
+    expect(sent[1]!.headers['if-none-match']).toBe('*');
+  });
+
+  it('puts again without If-None-Match when the store refuses it, as Swift does, and stops sending it', async () => {
+    const { store, sent } = fakeStore((r) => {
+      if (r.method === 'HEAD') return { status: 404 };
+      return r.headers['if-none-match'] ? xmlError('NotImplemented', 501) : { headers: { etag: '"abc"' } };
+    });
+    await store.put('first', 'x', { ifNoneMatch: true });
+    await store.put('second', Readable.from([Buffer.from('y')]), { ifNoneMatch: true });
+    expect(sent.map((r) => `${r.method} ${r.path} ${r.headers['if-none-match'] ?? '-'}`)).toEqual([
+      'HEAD /bkt/cluster-a/first -',
+      'PUT /bkt/cluster-a/first *',
+      'PUT /bkt/cluster-a/first -',
+      'HEAD /bkt/cluster-a/second -',
+      'PUT /bkt/cluster-a/second -'
+    ]);
+  });
+
+  it('turns a 412 answer to a conditional put into AlreadyExistsError', async () => {
+    const { store } = fakeStore((r) => (r.method === 'HEAD' ? { status: 404 } : xmlError('PreconditionFailed', 412)));
+    await expect(store.put('lock', 'x', { ifNoneMatch: true })).rejects.toThrow(new AlreadyExistsError("object 'lock' already exists in s3://bkt/cluster-a/"));
+  });
+
+  it('lists under its prefix and hands back keys and folders without it', async () => {
+    const { store, sent } = fakeStore((r) =>
+      r.query.delimiter
+        ? { body: '<ListBucketResult><IsTruncated>false</IsTruncated><CommonPrefixes><Prefix>cluster-a/backups/one/</Prefix></CommonPrefixes></ListBucketResult>' }
+        : {
+            body:
+              '<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>cluster-a/backups/one/x</Key><Size>5</Size>' +
+              '<LastModified>2026-01-02T03:04:05.000Z</LastModified></Contents></ListBucketResult>'
+          }
+    );
+    const listed = [];
+    for await (const info of store.list('backups/')) listed.push(info);
+    expect(listed).toEqual([{ key: 'backups/one/x', size: 5, lastModified: new Date('2026-01-02T03:04:05.000Z') }]);
+    const folders = [];
+    for await (const folder of store.listFolders('backups/')) folders.push(folder);
+    expect(folders).toEqual(['backups/one/']);
+    expect(sent.map((r) => [r.query['prefix'], r.query['delimiter']])).toEqual([
+      ['cluster-a/backups/', undefined],
+      ['cluster-a/backups/', '/']
+    ]);
+  });
+
+  it('translates a missing bucket on any call into an InputError on the location', async () => {
+    const { store } = fakeStore(() => xmlError('NoSuchBucket', 404));
+    const message = "Input 'location': bucket 'bkt' does not exist at http://store.test:8080. Create it or fix the location";
+    await expect(store.verifyAccess()).rejects.toThrow(message);
+    await expect(store.get('x')).rejects.toThrow(message);
+    await expect(store.deleteMany(['x'])).rejects.toThrow(message);
+    await expect(store.list('')[Symbol.asyncIterator]().next()).rejects.toThrow(message);
+  });
+});
