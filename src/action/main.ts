@@ -1,24 +1,46 @@
 import * as core from '@actions/core';
-import { connect } from '../engine/connect.js';
+import { runBackup } from '../backup/run.js';
+import { connect, type Ports } from '../engine/connect.js';
+import { backupOutputs, backupSummary } from '../report/backup-report.js';
+import { parseBackupSettings, parseLocationPolicy } from '../settings/backup-settings.js';
 import { parseConnectionSettings, parseMode } from '../settings/settings.js';
 import { errorMessage } from '../util/errors.js';
 import { actionInputReader, actionProcessContext } from './inputs.js';
+import { actionLogger } from './logger.js';
 
-/** The action: parse inputs once, connect, run the mode, report. Failures end the step with one clear line. */
+const NAMES = { kubeconfig: 'kubeconfig', context: 'context' };
+
+/**
+ * The action: parse every input first (a typo fails before anything is touched), connect, run the mode, publish
+ * outputs and the job summary. Failures end the step with one clear line.
+ */
 export async function run(): Promise<void> {
-  let close: (() => void) | undefined;
+  let ports: Ports | undefined;
   try {
     const reader = actionInputReader();
     const mode = parseMode(reader);
     const connection = parseConnectionSettings(reader, actionProcessContext());
-    core.info(`kube-backup-action: mode ${mode}, location ${connection.location.url}`);
-    const ports = await connect(connection, { kubeconfig: 'kubeconfig', context: 'context' });
-    close = () => ports.cluster.close?.();
-    core.info(`Connected to ${ports.cluster.server} (Kubernetes ${ports.serverVersion})`);
+    const location = parseLocationPolicy(reader);
+
+    if (mode === 'backup') {
+      const settings = parseBackupSettings(reader);
+      ports = await connect(connection, NAMES);
+      core.info(`Connected to ${ports.cluster.server} (Kubernetes ${ports.serverVersion}); location ${ports.store.url}`);
+      const result = await runBackup({ cluster: ports.cluster, store: ports.store, logger: actionLogger }, { settings, location });
+      for (const [name, value] of Object.entries(backupOutputs(result))) core.setOutput(name, value);
+      await core.summary.addRaw(backupSummary(result)).write();
+      if (result.phase === 'Failed') core.setFailed(`Backup ${result.name} failed: ${result.failure}`);
+      else if (result.phase === 'PartiallyFailed') {
+        const message = `Backup ${result.name} is PartiallyFailed: ${result.errors} errors (see the job summary)`;
+        if (settings.failOnPartial) core.setFailed(message);
+        else core.warning(message);
+      }
+      return;
+    }
     throw new Error(`mode '${mode}' is not available in this version of kube-backup-action yet`);
   } catch (err) {
     core.setFailed(errorMessage(err));
   } finally {
-    close?.();
+    ports?.cluster.close?.();
   }
 }

@@ -1,3 +1,5 @@
+import { types } from 'node:util';
+
 /** A tarball that cannot be read to its end: not gzip, gzip cut short, or tar blocks that make no sense. */
 export class ArchiveCorruptError extends Error {
   constructor(detail: string, options?: { cause?: unknown }) {
@@ -13,7 +15,8 @@ export class ArchiveCorruptError extends Error {
 export function asArchiveError(err: unknown): unknown {
   if (err instanceof ArchiveCorruptError) return err;
   const code = (err as { code?: unknown } | null)?.code;
-  if (err instanceof Error && typeof code === 'string' && code.startsWith('Z_')) {
+  // isNativeError, not instanceof: zlib's errors may come from another realm (as under Jest's VM modules).
+  if (types.isNativeError(err) && typeof code === 'string' && code.startsWith('Z_')) {
     return new ArchiveCorruptError(err.message, { cause: err });
   }
   return err;

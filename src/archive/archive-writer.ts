@@ -7,8 +7,9 @@ import { FORMAT_VERSION_PATH, itemPath } from './item-path.js';
 import { END_OF_ARCHIVE, fileHeader, padding } from './tar-blocks.js';
 
 /**
- * Level 6 (zlib's and Go's default, which Velero uses): on typical Kubernetes JSON it is about 1.2x slower than
- * level 1 for about 25% smaller tarballs, while level 9 costs about 2x for under 1% more. See the archive tests.
+ * Level 6, zlib's and Go's default (so Velero's). Measured on 5,000 typical objects (9.4 MB of JSON, 27 MB of tar):
+ * level 1 took 0.41 s for 3.35 MB, level 6 0.50 s for 2.75 MB, level 9 0.62 s for 2.72 MB. 6 buys 18% less upload
+ * for 23% more CPU; 9 buys another 1% for 25% more.
  */
 export const DEFAULT_COMPRESSION_LEVEL = 6;
 
@@ -136,8 +137,8 @@ export class ArchiveWriter {
   }
 
   #assertOpen(): void {
+    if (this.#finished && !this.#gzip.errored) throw new Error('the archive is already finished');
     if (this.#gzip.destroyed) throw streamGone(this.#gzip);
-    if (this.#finished) throw new Error('the archive is already finished');
   }
 
   #enqueue(step: () => Promise<void>): Promise<void> {

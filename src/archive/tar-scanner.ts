@@ -92,8 +92,7 @@ export class TarScanner {
       return;
     }
     this.#zeroBlocks = 0;
-    const header = new Header(block, 0, this.#nextEntryFields, this.#globalFields);
-    if (!header.cksumValid) throw new ArchiveCorruptError(`bad tar header checksum at byte ${headerOffset}`);
+    const header = decodeHeader(block, this.#nextEntryFields, this.#globalFields, headerOffset);
     const size = header.size;
     if (size === undefined) throw new ArchiveCorruptError(`tar header without a size at byte ${headerOffset}`);
 
@@ -106,10 +105,13 @@ export class TarScanner {
       return;
     }
 
+    // Header prepends the ustar prefix field even to a PAX or GNU long path (node-tar's ReadEntry re-applies the
+    // long path afterwards), so the long path is taken from the extension itself.
+    const path = this.#nextEntryFields?.path ?? header.path;
     this.#nextEntryFields = undefined;
     if (REGULAR_FILE_TYPES.has(header.type)) {
-      if (!header.path) throw new ArchiveCorruptError(`tar entry without a path at byte ${headerOffset}`);
-      this.entries.push({ path: normalizeEntryPath(header.path), offset: this.#position, size });
+      if (!path) throw new ArchiveCorruptError(`tar entry without a path at byte ${headerOffset}`);
+      this.entries.push({ path: normalizeEntryPath(path), offset: this.#position, size });
     }
     // Directories (size forced to 0 by node-tar), links and the rest: passed over like file data.
     this.#skip = paddedSize(size);
@@ -145,4 +147,16 @@ export class TarScanner {
         this.#nextEntryFields = Pax.parse(body, this.#nextEntryFields, false);
     }
   }
+}
+
+function decodeHeader(block: Buffer, fields: HeaderData | undefined, globalFields: HeaderData | undefined, at: number): Header {
+  let header: Header;
+  try {
+    header = new Header(block, 0, fields, globalFields);
+  } catch (err) {
+    // node-tar throws on numeric fields it cannot decode, which only garbage has.
+    throw new ArchiveCorruptError(`unreadable tar header at byte ${at}: ${(err as Error).message}`, { cause: err });
+  }
+  if (!header.cksumValid) throw new ArchiveCorruptError(`bad tar header checksum at byte ${at}`);
+  return header;
 }

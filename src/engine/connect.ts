@@ -8,10 +8,11 @@ import { openObjectStore } from '../storage/open-store.js';
 export interface Ports {
   cluster: Cluster & { close?(): void };
   store: ObjectStore;
+  serverVersion: string;
 }
 
 /** Builds the real adapters for a run and checks both ends answer before any work starts. */
-export async function connect(settings: ConnectionSettings, names: KubeconfigInputNames): Promise<Ports & { serverVersion: string }> {
+export async function connect(settings: ConnectionSettings, names: KubeconfigInputNames): Promise<Ports> {
   const cluster = new KubeCluster(loadKubeConfig(settings.kubeconfig, settings.context, names), names);
   const store = openObjectStore(settings.location, settings.s3);
   const [version] = await Promise.all([cluster.verifyAccess(), store.verifyAccess?.()]);

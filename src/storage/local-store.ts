@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { pathToFileURL } from 'node:url';
-import { AlreadyExistsError, NotFoundError } from '../util/errors.js';
+import { AlreadyExistsError, InputError, NotFoundError } from '../util/errors.js';
 import { checkPathKey, compareKeys } from './keys.js';
 import type { ObjectInfo, ObjectStore, PutOptions } from './object-store.js';
 
@@ -27,6 +27,18 @@ export class LocalObjectStore implements ObjectStore {
     this.url = url ?? pathToFileURL(this.root).href;
   }
 
+  /** Fails fast when the location is not a directory. A missing one is fine: the first put creates it. */
+  async verifyAccess(): Promise<void> {
+    const notADirectory = (problem: string) =>
+      new InputError('location', `${this.root} ${problem}`, 'Point the location at a directory, or at a path where one can be created');
+    try {
+      if (!(await fs.stat(this.root)).isDirectory()) throw notADirectory('is not a directory');
+    } catch (err) {
+      if (codeOf(err) === 'ENOTDIR') throw notADirectory('is below a file');
+      if (codeOf(err) !== 'ENOENT') throw err;
+    }
+  }
+
   async put(key: string, body: Readable | Buffer | string, options: PutOptions = {}): Promise<void> {
     const file = this.fileOf(key);
     const temp = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${randomBytes(6).toString('hex')}`);
@@ -42,7 +54,7 @@ export class LocalObjectStore implements ObjectStore {
   private async writeThrough(temp: string, file: string, key: string, body: Readable | Buffer | string, options: PutOptions): Promise<void> {
     const handle = await openExclusive(temp);
     try {
-      const source = body instanceof Readable ? body : Readable.from([Buffer.from(body)]);
+      const source = body instanceof Readable ? body : Readable.from([typeof body === 'string' ? Buffer.from(body) : body]);
       // `flush` fsyncs before close: the rename below must not publish a file whose data is still only in cache.
       await pipeline(source, handle.createWriteStream({ flush: true }));
       if (options.ifNoneMatch) {

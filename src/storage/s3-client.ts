@@ -23,9 +23,11 @@ export function s3ClientConfig(options: S3Options): S3ClientConfig {
     responseChecksumValidation: 'WHEN_REQUIRED',
     credentials: options.credentials,
     requestHandler: new NodeHttpHandler({
-      // A refused or black-holed endpoint should fail in seconds, a stalled transfer in minutes, never hang a run.
+      // A refused or black-holed endpoint should fail in seconds and a stalled transfer in minutes, never hang a run.
+      // The idle limit is generous because a download also sits idle while its reader is busy (restoring into a
+      // cluster), and that must not cut it.
       connectionTimeout: 10_000,
-      socketTimeout: 120_000,
+      socketTimeout: 300_000,
       httpAgent: new http.Agent(agentOptions),
       httpsAgent: new https.Agent({
         ...agentOptions,

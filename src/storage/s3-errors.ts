@@ -43,7 +43,10 @@ const UNTRUSTED_CERT = new Set([
 export function translateS3Error(err: unknown, where: S3ErrorContext, operation: string): Error {
   if (err instanceof InputError || err instanceof NotFoundError || err instanceof AlreadyExistsError) return err;
   const codes = errorCodes(err);
-  const has = (set: ReadonlySet<string>): string | undefined => codes.find((code) => set.has(code));
+  // The SDK's retry layer replaces an error that is not `instanceof Error` in its realm (a socket error when running
+  // under a VM context, as in Jest) with "AWS SDK error wrapper for <error>": then only the message keeps the code.
+  const words = new Set(messageOf(err).split(/[^A-Z0-9_]+/));
+  const has = (set: ReadonlySet<string>): string | undefined => codes.find((code) => set.has(code)) ?? [...set].find((code) => words.has(code));
   const status = httpStatus(err);
   const { bucket, endpoint } = where;
   const input = (name: string, problem: string, fix: string): InputError => Object.assign(new InputError(name, problem, fix), { cause: err });

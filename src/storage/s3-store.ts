@@ -78,7 +78,8 @@ export class S3ObjectStore implements ObjectStore {
       if (options.ifNoneMatch && this.conditionalPut === 'best-effort' && (await this.head(key))) throw this.alreadyExists(key);
       // A stream that fits in one part is read whole and put like a buffer, as Upload would do anyway; only a
       // buffer can be sent again when a store refuses the conditional header.
-      const content = body instanceof Readable ? await splitFirstPart(body, PART_SIZE) : { whole: Buffer.from(body) };
+      const content =
+        body instanceof Readable ? await splitFirstPart(body, PART_SIZE) : { whole: typeof body === 'string' ? Buffer.from(body) : body };
       if (content.whole) await this.putWhole(key, content.whole, options);
       else await this.putInParts(key, content.stream, options);
     } catch (err) {

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { KubeObject, ResourceRef } from '../../src/kube/cluster.js';
 import { KubeCluster } from '../../src/kube/kube-cluster.js';
 import { loadKubeConfig } from '../../src/kube/kubeconfig.js';
+import { testEnvironment } from './environment.js';
 
 export const refs = {
   namespaces: { group: '', version: 'v1', resource: 'namespaces', namespaced: false },
@@ -23,7 +24,7 @@ export function clusterFor(kubeconfigPath: string): KubeCluster {
 
 /** kubectl as an independent client, to check what our adapter reads and writes against someone else's. */
 export function kubectl(kubeconfigPath: string, args: string[], input?: string): string {
-  return execFileSync('kubectl', ['--kubeconfig', kubeconfigPath, ...args], { input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+  return execFileSync(testEnvironment().kubectl, ['--kubeconfig', kubeconfigPath, ...args], { input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
 }
 
 export async function createNamespace(cluster: KubeCluster, name: string, labels: Record<string, string> = {}): Promise<void> {

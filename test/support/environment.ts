@@ -14,6 +14,8 @@ export interface TestEnvironment {
   s3: { endpoint: string; region: string; accessKeyId: string; secretAccessKey: string; forcePathStyle: boolean };
   image: string;
   storageClass: string;
+  /** kubectl matching the server's version, as an independent client in checks. */
+  kubectl: string;
 }
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -41,7 +43,8 @@ export function testEnvironment(): TestEnvironment {
       forcePathStyle: (vars.S3_FORCE_PATH_STYLE ?? 'true') === 'true'
     },
     image: vars.TEST_IMAGE || 'busybox:latest',
-    storageClass: vars.TEST_STORAGE_CLASS || 'standard'
+    storageClass: vars.TEST_STORAGE_CLASS || 'standard',
+    kubectl: vars.KUBECTL || 'kubectl'
   };
   return cached;
 }

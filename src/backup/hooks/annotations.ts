@@ -7,17 +7,21 @@ export interface AnnotationHook {
 }
 
 const BASE = 'hook.backup.velero.io';
+const PRE = `pre.${BASE}`;
+const POST = `post.${BASE}`;
+const COMMAND_KEYS = { pre: `${PRE}/command`, post: `${POST}/command`, legacy: `${BASE}/command` } as const;
 
 /**
  * The hook a pod's annotations ask for in one phase, or undefined when the command annotation is absent or empty.
  * Velero's keys: `pre.hook.backup.velero.io/*` and `post.…`; the legacy unprefixed `hook.backup.velero.io/*` is a pre
- * hook, read only when no `pre.` command is present (the two sets are never mixed).
+ * hook, read only when no `pre.` command is present (the two sets are never mixed). Asked for every pod, so the
+ * common no-hook answer is two map lookups on constant keys.
  */
 export function annotationHook(annotations: Readonly<Record<string, string>> | undefined, phase: HookPhase): AnnotationHook | undefined {
   if (!annotations) return undefined;
-  const phased = `${phase}.${BASE}`;
-  if (annotations[`${phased}/command`]) return readHook(annotations, phased);
-  if (phase === 'pre' && annotations[`${BASE}/command`]) return readHook(annotations, BASE);
+  if (phase === 'post') return annotations[COMMAND_KEYS.post] ? readHook(annotations, POST) : undefined;
+  if (annotations[COMMAND_KEYS.pre]) return readHook(annotations, PRE);
+  if (annotations[COMMAND_KEYS.legacy]) return readHook(annotations, BASE);
   return undefined;
 }
 

@@ -44,6 +44,14 @@ describe('LocalObjectStore', () => {
     expect(await fs.readFile(path.join(root, 'a', 'b', 'c.txt'), 'utf8')).toBe('c');
   });
 
+  it('verifies that its location can be a directory', async () => {
+    const { root, store } = await fresh('verified');
+    await expect(store.verifyAccess()).resolves.toBeUndefined();
+    await fs.writeFile(root, 'a file');
+    await expect(store.verifyAccess()).rejects.toThrow(`Input 'location': ${root} is not a directory. Point the location at a directory`);
+    await expect(new LocalObjectStore(path.join(root, 'below')).verifyAccess()).rejects.toThrow(`${root}/below is below a file`);
+  });
+
   it('leaves neither a file, a temporary file nor a directory behind when a streamed put fails', async () => {
     const { root, store } = await fresh('failed');
     await store.put('kept', 'kept');

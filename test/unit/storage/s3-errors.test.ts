@@ -95,3 +95,10 @@ describe('errorCodes', () => {
     expect(errorCodes('just a string')).toEqual([]);
   });
 });
+
+describe('translateS3Error with a wrapped socket error', () => {
+  it('finds the code in the message when the SDK kept only that', () => {
+    const wrapped = new Error('AWS SDK error wrapper for Error: connect ECONNREFUSED 127.0.0.1:1');
+    expect(translated(wrapped).input).toBe('s3-endpoint');
+  });
+});

@@ -1,0 +1,183 @@
+import { ArchiveWriter } from '../archive/archive-writer.js';
+import type { Cluster } from '../kube/cluster.js';
+import type { BackupSettings, LocationPolicy } from '../settings/backup-settings.js';
+import { backupKeys } from '../storage/layout.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import { AlreadyExistsError, InputError, errorMessage } from '../util/errors.js';
+import { gzipJson, gzipText } from '../util/gzip.js';
+import type { Logger } from '../util/logger.js';
+import { RunLog } from '../util/run-log.js';
+import { TOOL_VERSION } from '../version.js';
+import { backupObject, rfc3339, VELERO_NAMESPACE, type BackupPhase } from './backup-object.js';
+import { collectItems, type CollectedItem, type ItemSink } from './collect.js';
+import { parseBackupHooksSpec } from './hooks/spec.js';
+import { podHooks } from './pod-hook-runner.js';
+import { backupName } from './naming.js';
+import { progressReporter } from './progress.js';
+import { RunResults } from './results.js';
+import { planBackupScope } from './scope.js';
+import { clusterIdentity } from './cluster-identity.js';
+
+export interface BackupContext {
+  cluster: Cluster;
+  store: ObjectStore;
+  logger: Logger;
+  clock?: () => Date;
+}
+
+export interface BackupRequest {
+  settings: BackupSettings;
+  location: LocationPolicy;
+  /** The cron slot this run belongs to, when scheduled: names the backup after the slot, not the late start. */
+  slot?: Date;
+}
+
+export interface BackupResult {
+  name: string;
+  phase: BackupPhase;
+  location: string;
+  startedAt: Date;
+  completedAt: Date;
+  expiration: Date;
+  items: number;
+  errors: number;
+  warnings: number;
+  results: RunResults;
+  itemsByResource: Map<string, number>;
+  itemsByNamespace: Map<string, number>;
+  /** Why the run failed, when phase is Failed. */
+  failure?: string;
+}
+
+/**
+ * One backup, end to end. Nothing makes the backup visible until every file is stored: velero-backup.json goes
+ * last, with a conditional create, so a crash leaves an unfinished folder (no Backup) and two runs cannot both win.
+ */
+export async function runBackup(context: BackupContext, request: BackupRequest): Promise<BackupResult> {
+  const { cluster, store } = context;
+  const clock = context.clock ?? (() => new Date());
+  const { settings, location } = request;
+
+  if (location.accessMode === 'ReadOnly') {
+    throw new InputError('storage-access-mode', `the location '${location.name}' (${store.url}) is ReadOnly, so no backup can be written to it`, 'Use storage-access-mode: ReadWrite to back up');
+  }
+  const startedAt = clock();
+  const name = backupName({ name: settings.name, scheduleName: settings.scheduleName, now: startedAt, slot: request.slot });
+  const keys = backupKeys(name);
+  if (await store.head(keys.metadata)) {
+    throw new InputError('backup-name', `a backup named '${name}' already exists in ${store.url}`, 'Choose another backup-name, or delete the old backup first');
+  }
+
+  const log = new RunLog(context.logger, `backup=${VELERO_NAMESPACE}/${name}`, clock);
+  const results = new RunResults();
+  const hooksSpec = parseBackupHooksSpec(settings.hooks);
+  const discovery = await cluster.discover();
+  const scope = planBackupScope(discovery, settings.filters);
+  for (const warning of scope.warnings) {
+    results.warning(warning);
+    log.warn(warning);
+  }
+  const identity = await clusterIdentity(cluster);
+  const expiration = new Date(startedAt.getTime() + settings.ttlMs);
+  log.info(`Starting backup ${name} of ${cluster.server} to ${store.url}; expires ${rfc3339(expiration)}`);
+
+  const sink = new ArchiveSink(new ArchiveWriter({ compressionLevel: settings.compressionLevel, mtime: startedAt }));
+  const upload = store.put(keys.tarball, sink.writer.output, { contentType: 'application/gzip' });
+  // Surface an upload failure at once instead of after the walk (the archive would otherwise wait forever).
+  upload.catch((err: unknown) => sink.writer.abort(err instanceof Error ? err : new Error(String(err))));
+
+  let phase: BackupPhase;
+  let failure: string | undefined;
+  const progress = progressReporter(log, clock);
+  try {
+    await collectItems(cluster, sink, {
+      scope,
+      labelSelector: settings.labelSelector,
+      orLabelSelectors: settings.orLabelSelectors,
+      allApiVersions: settings.allApiVersions,
+      pageSize: settings.pageSize,
+      concurrency: settings.concurrency,
+      hooks: podHooks(cluster, hooksSpec, log, results),
+      logger: log,
+      results,
+      onProgress: (done) => progress(done)
+    });
+    await sink.writer.finish();
+    await upload;
+    progress({ items: sink.writer.itemsWritten, resourcesDone: 1, resourcesTotal: 1 }, true);
+    phase = results.errorTotal > 0 ? 'PartiallyFailed' : 'Completed';
+  } catch (err) {
+    sink.writer.abort(err instanceof Error ? err : new Error(String(err)));
+    await upload.catch(() => undefined);
+    phase = 'Failed';
+    failure = errorMessage(err);
+    results.error(`backup failed: ${failure}`, undefined, 'velero');
+    log.error(`Backup failed: ${failure}`);
+  }
+
+  const completedAt = clock();
+  log.info(`Backup ${name} ${phase}: ${sink.writer.itemsWritten} items, ${results.errorTotal} errors, ${results.warningTotal} warnings`);
+  await store.put(keys.results, gzipJson(results.toJSON()));
+  await store.put(keys.resourceList, gzipJson(sink.resourceList()));
+  await store.put(keys.logs, gzipText(log.text()));
+
+  if (phase !== 'Failed') {
+    const backup = backupObject(
+      { name, locationName: location.name, sourceClusterUid: identity, server: cluster.server, toolVersion: TOOL_VERSION },
+      settings,
+      { phase, startTimestamp: startedAt, completionTimestamp: completedAt, expiration, totalItems: sink.writer.itemsWritten, itemsBackedUp: sink.writer.itemsWritten, errors: results.errorTotal, warnings: results.warningTotal }
+    );
+    try {
+      await store.put(keys.metadata, `${JSON.stringify(backup, null, 2)}\n`, { contentType: 'application/json', ifNoneMatch: true });
+    } catch (err) {
+      if (!(err instanceof AlreadyExistsError)) throw err;
+      throw new Error(`another run completed a backup named '${name}' while this one ran; this run's files were not committed`);
+    }
+  }
+
+  return {
+    name,
+    phase,
+    location: store.url,
+    startedAt,
+    completedAt,
+    expiration,
+    items: sink.writer.itemsWritten,
+    errors: results.errorTotal,
+    warnings: results.warningTotal,
+    results,
+    itemsByResource: sink.byResource,
+    itemsByNamespace: sink.byNamespace,
+    failure
+  };
+}
+
+/** Writes collected items into the archive and keeps the per-type names Velero's resource list holds. */
+class ArchiveSink implements ItemSink {
+  readonly byResource = new Map<string, number>();
+  readonly byNamespace = new Map<string, number>();
+  private readonly names = new Map<string, string[]>();
+
+  constructor(readonly writer: ArchiveWriter) {}
+
+  async add({ scoped, version, preferred, object }: CollectedItem): Promise<void> {
+    const meta = object.metadata;
+    const item = { groupResource: scoped.groupResource, namespace: scoped.resource.namespaced ? meta.namespace : undefined, name: meta.name!, version, object };
+    if (!preferred) return this.writer.addOtherVersionItem(item);
+    await this.writer.addItem(item);
+    this.byResource.set(scoped.groupResource, (this.byResource.get(scoped.groupResource) ?? 0) + 1);
+    const namespace = item.namespace ?? (scoped.groupResource === 'namespaces' ? meta.name! : '(cluster)');
+    this.byNamespace.set(namespace, (this.byNamespace.get(namespace) ?? 0) + 1);
+    const key = `${object.apiVersion}/${object.kind}`;
+    const list = this.names.get(key) ?? [];
+    list.push(item.namespace ? `${item.namespace}/${item.name}` : item.name);
+    this.names.set(key, list);
+  }
+
+  /** Velero's `<name>-resource-list.json.gz`: `"apps/v1/Deployment": ["ns/name", ...]`, sorted. */
+  resourceList(): Record<string, string[]> {
+    const list: Record<string, string[]> = {};
+    for (const key of [...this.names.keys()].sort()) list[key] = [...this.names.get(key)!].sort();
+    return list;
+  }
+}

@@ -1,0 +1,50 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import { Command, Option } from 'commander';
+import { mapReader, type InputReader } from '../settings/input-reader.js';
+import { CONNECTION_INPUTS } from '../settings/input-catalog.js';
+import type { ProcessContext } from '../settings/settings.js';
+
+export interface CliIo {
+  out: (line: string) => void;
+  err: (line: string) => void;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+export const CLI_KUBECONFIG_NAMES = { kubeconfig: '--kubeconfig', context: '--context' };
+
+/** Commander's camelCase option values back under the action's input names, labelled as flags for errors. */
+export function flagReader(options: Record<string, unknown>): InputReader {
+  const values: Record<string, string | undefined> = {};
+  for (const [key, value] of Object.entries(options)) {
+    const name = key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+    if (typeof value === 'string') values[name] = value;
+    else if (value === true) values[name] = 'true';
+  }
+  return mapReader(values, (name) => `--${name}`);
+}
+
+export function processContext(io: CliIo): ProcessContext {
+  return {
+    workingDirectory: io.cwd,
+    env: { KUBECONFIG: io.env.KUBECONFIG, KUBERNETES_SERVICE_HOST: io.env.KUBERNETES_SERVICE_HOST, home: os.homedir(), exists: (f) => fs.existsSync(f) }
+  };
+}
+
+const LOCATION_ONLY = new Set(['location', 'location-name', 'storage-access-mode']);
+
+/** Flags for verbs that only read the location (backup get, describe). */
+export function withLocationFlags(command: Command): Command {
+  for (const input of CONNECTION_INPUTS.filter((i) => LOCATION_ONLY.has(i.name) || i.name.startsWith('s3-'))) {
+    command.addOption(new Option(`--${input.name} <value>`, input.description));
+  }
+  return command;
+}
+
+/** Flags for verbs that talk to a cluster and a location. */
+export function withConnectionFlags(command: Command): Command {
+  command.addOption(new Option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)'));
+  for (const input of CONNECTION_INPUTS) command.addOption(new Option(`--${input.name} <value>`, input.description));
+  return command;
+}

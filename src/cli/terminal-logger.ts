@@ -1,0 +1,12 @@
+import type { Logger } from '../util/logger.js';
+import type { CliIo } from './program-support.js';
+
+/** The engine's logger on a terminal: progress to stderr, so stdout stays the command's result. */
+export function terminalLogger(io: CliIo, verbose = false): Logger {
+  return {
+    debug: (m) => verbose && io.err(`debug: ${m}`),
+    info: (m) => io.err(m),
+    warn: (m) => io.err(`warning: ${m}`),
+    error: (m) => io.err(`error: ${m}`)
+  };
+}

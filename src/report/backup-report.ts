@@ -1,0 +1,47 @@
+import type { BackupResult } from '../backup/run.js';
+import { markdownTable } from './markdown.js';
+
+/** The step outputs of a backup, by their action names. */
+export function backupOutputs(result: BackupResult): Record<string, string> {
+  return {
+    'backup-name': result.name,
+    phase: result.phase,
+    items: String(result.items),
+    errors: String(result.errors),
+    warnings: String(result.warnings),
+    location: result.location
+  };
+}
+
+/** The job summary: headline, then items per resource type and per namespace, then the first errors. */
+export function backupSummary(result: BackupResult): string {
+  const seconds = ((result.completedAt.getTime() - result.startedAt.getTime()) / 1000).toFixed(1);
+  const lines = [
+    `## Backup \`${result.name}\`: ${result.phase}`,
+    '',
+    `${result.items} items in ${seconds}s to \`${result.location}\`; ${result.errors} errors, ${result.warnings} warnings; expires ${result.expiration.toISOString()}.`,
+    ''
+  ];
+  if (result.failure) lines.push(`**Failed:** ${result.failure}`, '');
+  if (result.itemsByResource.size) {
+    lines.push('### Items per resource type', '', markdownTable(['Resource', 'Items'], sortedCounts(result.itemsByResource)), '');
+    lines.push('### Items per namespace', '', markdownTable(['Namespace', 'Items'], sortedCounts(result.itemsByNamespace)), '');
+  }
+  const errors = flatten(result.results.errors);
+  if (errors.length) lines.push('### Errors', '', ...errors.slice(0, 50).map((e) => `- ${e}`), errors.length > 50 ? `- … and ${errors.length - 50} more (see the results file)` : '', '');
+  const warnings = flatten(result.results.warnings);
+  if (warnings.length) lines.push('### Warnings', '', ...warnings.slice(0, 20).map((w) => `- ${w}`), '');
+  return lines.join('\n');
+}
+
+function sortedCounts(counts: Map<string, number>): string[][] {
+  return [...counts.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([key, n]) => [key, String(n)]);
+}
+
+function flatten(bucket: { velero?: string[]; cluster?: string[]; namespaces?: Record<string, string[]> }): string[] {
+  return [
+    ...(bucket.velero ?? []),
+    ...(bucket.cluster ?? []),
+    ...Object.entries(bucket.namespaces ?? {}).flatMap(([ns, messages]) => messages.map((m) => `${ns}: ${m}`))
+  ];
+}

@@ -1,0 +1,41 @@
+/**
+ * Every input, once: action.yml declares the same names (a unit test holds them equal) and the CLI derives its
+ * flags from here, so `include-namespaces` in a workflow is `--include-namespaces` on the command line.
+ */
+export interface InputSpec {
+  name: string;
+  description: string;
+  /** Takes no value on the CLI (`--all-api-versions`), true/false in the action. */
+  flag?: boolean;
+}
+
+export const CONNECTION_INPUTS: InputSpec[] = [
+  { name: 'context', description: 'kubeconfig context to use (default: its current-context)' },
+  { name: 'location', description: 'backup location: s3://bucket/prefix, file:///dir or a directory (default ./kube-backups)' },
+  { name: 'location-name', description: "the location's name, recorded in each Backup as Velero's storage location (default: default)" },
+  { name: 'storage-access-mode', description: 'ReadWrite (default) or ReadOnly: a ReadOnly location is never written to' },
+  { name: 's3-endpoint', description: 'endpoint of an S3-compatible store (MinIO, Ceph, Swift, R2); empty for AWS' },
+  { name: 's3-region', description: 'S3 region (default us-east-1 with a custom endpoint)' },
+  { name: 's3-force-path-style', description: 'path-style bucket addressing (default: true with s3-endpoint)' },
+  { name: 's3-ca-cert', description: 'PEM CA bundle (content) trusted for the S3 endpoint' },
+  { name: 's3-insecure-skip-tls-verify', description: "do not verify the S3 endpoint's certificate (tests only)" }
+];
+
+export const BACKUP_INPUTS: InputSpec[] = [
+  { name: 'backup-name', description: 'name of the backup (default: <schedule-name>-YYYYMMDDhhmmss or backup-YYYYMMDDhhmmss, UTC)' },
+  { name: 'schedule-name', description: 'schedule this backup belongs to: names it and labels it velero.io/schedule-name' },
+  { name: 'ttl', description: 'how long to keep the backup, as a Go duration (default 720h0m0s)' },
+  { name: 'include-namespaces', description: 'namespaces to back up, comma-separated globs (default *)' },
+  { name: 'exclude-namespaces', description: 'namespaces to leave out, comma-separated globs' },
+  { name: 'include-resources', description: 'resources to back up: resource.group, short names or kinds, comma-separated (default *)' },
+  { name: 'exclude-resources', description: 'resources to leave out, same syntax' },
+  { name: 'include-cluster-resources', description: 'true, false or auto (default): all cluster-scoped resources, none, or all when every namespace is included and related ones otherwise' },
+  { name: 'selector', description: "back up only objects matching this label selector (kubectl syntax)" },
+  { name: 'or-selector', description: "back up objects matching any of these selectors: 'a=b or c=d'" },
+  { name: 'all-api-versions', description: 'also store every other served version of each resource', flag: true },
+  { name: 'hooks', description: "backup hooks in the shape of Velero's Backup spec.hooks, as YAML or JSON" },
+  { name: 'concurrency', description: 'resource types listed in parallel (default 8)' },
+  { name: 'page-size', description: 'objects per list page (default 500)' },
+  { name: 'compression-level', description: 'gzip level 1-9 of the tarball (default 6)' },
+  { name: 'fail-on-partial', description: 'fail the step when the backup is PartiallyFailed', flag: true }
+];
