@@ -1,18 +1,21 @@
 import * as core from '@actions/core';
-import { runBackup } from '../backup/run.js';
+import * as github from '@actions/github';
 import { connect, type Ports } from '../engine/connect.js';
-import { backupOutputs, backupSummary } from '../report/backup-report.js';
-import { parseBackupSettings, parseLocationPolicy } from '../settings/backup-settings.js';
-import { parseConnectionSettings, parseMode } from '../settings/settings.js';
+import { parseLocationPolicy } from '../settings/backup-settings.js';
+import { parseConnectionSettings, parseMode, type Mode } from '../settings/settings.js';
 import { errorMessage } from '../util/errors.js';
 import { actionInputReader, actionProcessContext } from './inputs.js';
 import { actionLogger } from './logger.js';
+import { backupMode } from './modes/backup.js';
+import type { ModeRunner } from './modes/mode-context.js';
 
-const NAMES = { kubeconfig: 'kubeconfig', context: 'context' };
+const MODES: Partial<Record<Mode, ModeRunner>> = {
+  backup: backupMode
+};
 
 /**
- * The action: parse every input first (a typo fails before anything is touched), connect, run the mode, publish
- * outputs and the job summary. Failures end the step with one clear line.
+ * The action: parse the shared inputs, let the mode parse its own (a typo fails before anything is touched), then
+ * connect, run, publish outputs and the job summary. Failures end the step with one clear line.
  */
 export async function run(): Promise<void> {
   let ports: Ports | undefined;
@@ -21,23 +24,26 @@ export async function run(): Promise<void> {
     const mode = parseMode(reader);
     const connection = parseConnectionSettings(reader, actionProcessContext());
     const location = parseLocationPolicy(reader);
-
-    if (mode === 'backup') {
-      const settings = parseBackupSettings(reader);
-      ports = await connect(connection, NAMES);
-      core.info(`Connected to ${ports.cluster.server} (Kubernetes ${ports.serverVersion}); location ${ports.store.url}`);
-      const result = await runBackup({ cluster: ports.cluster, store: ports.store, logger: actionLogger }, { settings, location });
-      for (const [name, value] of Object.entries(backupOutputs(result))) core.setOutput(name, value);
-      await core.summary.addRaw(backupSummary(result)).write();
-      if (result.phase === 'Failed') core.setFailed(`Backup ${result.name} failed: ${result.failure}`);
-      else if (result.phase === 'PartiallyFailed') {
-        const message = `Backup ${result.name} is PartiallyFailed: ${result.errors} errors (see the job summary)`;
-        if (settings.failOnPartial) core.setFailed(message);
-        else core.warning(message);
-      }
-      return;
-    }
-    throw new Error(`mode '${mode}' is not available in this version of kube-backup-action yet`);
+    const runner = MODES[mode];
+    if (!runner) throw new Error(`mode '${mode}' is not available in this version of kube-backup-action yet`);
+    await runner({
+      reader,
+      connection,
+      location,
+      logger: actionLogger,
+      connect: async () => {
+        ports = await connect(connection, { kubeconfig: 'kubeconfig', context: 'context' });
+        core.info(`Connected to ${ports.cluster.server} (Kubernetes ${ports.serverVersion}); location ${ports.store.url}`);
+        return ports;
+      },
+      setOutput: (name, value) => core.setOutput(name, value),
+      summary: async (markdown) => {
+        await core.summary.addRaw(markdown).write();
+      },
+      fail: (message) => core.setFailed(message),
+      warn: (message) => core.warning(message),
+      eventSchedule: github.context.eventName === 'schedule' ? (github.context.payload as { schedule?: string }).schedule : undefined
+    });
   } catch (err) {
     core.setFailed(errorMessage(err));
   } finally {

@@ -5,7 +5,7 @@ import type { Logger } from '../util/logger.js';
 import { errorMessage } from '../util/errors.js';
 import { LABELS } from './backup-object.js';
 import { relatedClusterItems, type RelatedRefs } from './related.js';
-import type { RunResults } from './results.js';
+import type { RunResults } from '../util/run-results.js';
 import { resourceRefOf, type BackupScope, type ScopedResource } from './scope.js';
 
 /** Where collected items go. The collector walks; the sink writes (an archive, a counter in a benchmark). */

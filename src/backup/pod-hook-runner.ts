@@ -3,7 +3,7 @@ import type { Logger } from '../util/logger.js';
 import type { PodHooks } from './collect.js';
 import { runPodHooks, type HookRunResult } from './hooks/run-hooks.js';
 import type { BackupHooksSpec } from './hooks/spec.js';
-import type { RunResults } from './results.js';
+import type { RunResults } from '../util/run-results.js';
 
 /** Backup hooks as the collector sees them: a pre-hook failure in Fail mode leaves the pod out of the backup. */
 export function podHooks(cluster: Pick<Cluster, 'exec'>, spec: BackupHooksSpec, logger: Logger, results: RunResults): PodHooks {

@@ -1,7 +1,7 @@
 import type { Cluster, KubeObject } from '../kube/cluster.js';
 import type { Logger } from '../util/logger.js';
 import { errorMessage } from '../util/errors.js';
-import type { RunResults } from './results.js';
+import type { RunResults } from '../util/run-results.js';
 import { resourceRefOf, type BackupScope, type ScopedResource } from './scope.js';
 
 /** Cluster-scoped items a namespace-subset backup needs so its namespaced items restore whole. */

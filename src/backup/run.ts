@@ -14,7 +14,7 @@ import { parseBackupHooksSpec } from './hooks/spec.js';
 import { podHooks } from './pod-hook-runner.js';
 import { backupName } from './naming.js';
 import { progressReporter } from './progress.js';
-import { RunResults } from './results.js';
+import { RunResults } from '../util/run-results.js';
 import { planBackupScope } from './scope.js';
 import { clusterIdentity } from './cluster-identity.js';
 

@@ -39,3 +39,6 @@ export const BACKUP_INPUTS: InputSpec[] = [
   { name: 'compression-level', description: 'gzip level 1-9 of the tarball (default 6)' },
   { name: 'fail-on-partial', description: 'fail the step when the backup is PartiallyFailed', flag: true }
 ];
+
+/** Every input but `mode` and `kubeconfig`, which the action reads itself and the CLI spells differently. */
+export const ALL_INPUTS: InputSpec[] = [...CONNECTION_INPUTS, ...BACKUP_INPUTS];

@@ -40,35 +40,16 @@ export class LocalObjectStore implements ObjectStore {
   }
 
   async put(key: string, body: Readable | Buffer | string, options: PutOptions = {}): Promise<void> {
-    const file = this.fileOf(key);
-    const temp = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${randomBytes(6).toString('hex')}`);
+    let file: string | undefined;
     try {
+      file = this.fileOf(key);
+      const temp = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${randomBytes(6).toString('hex')}`);
       await this.writeThrough(temp, file, key, body, options);
     } catch (err) {
-      // Directories created for this put should not outlive it.
-      await this.removeEmptyParents(path.dirname(file)).catch(() => undefined);
+      // Neither the caller's stream nor directories created for this put should outlive it.
+      if (body instanceof Readable) body.destroy();
+      if (file) await this.removeEmptyParents(path.dirname(file)).catch(() => undefined);
       throw err;
-    }
-  }
-
-  private async writeThrough(temp: string, file: string, key: string, body: Readable | Buffer | string, options: PutOptions): Promise<void> {
-    const handle = await openExclusive(temp);
-    try {
-      const source = body instanceof Readable ? body : Readable.from([typeof body === 'string' ? Buffer.from(body) : body]);
-      // `flush` fsyncs before close: the rename below must not publish a file whose data is still only in cache.
-      await pipeline(source, handle.createWriteStream({ flush: true }));
-      if (options.ifNoneMatch) {
-        // link(2) fails with EEXIST instead of replacing, which makes "create only if absent" atomic.
-        await fs.link(temp, file).catch((err: unknown) => {
-          if (codeOf(err) === 'EEXIST') throw new AlreadyExistsError(`object '${key}' already exists in ${this.url}`);
-          throw err;
-        });
-      } else {
-        await fs.rename(temp, file);
-      }
-    } finally {
-      await handle.close().catch(() => undefined);
-      await fs.rm(temp, { force: true });
     }
   }
 
@@ -129,6 +110,27 @@ export class LocalObjectStore implements ObjectStore {
     }
     // Deepest first, so a parent is only tried once its children had their chance to go.
     for (const dir of [...parents].sort((a, b) => b.length - a.length)) await this.removeEmptyParents(dir);
+  }
+
+  private async writeThrough(temp: string, file: string, key: string, body: Readable | Buffer | string, options: PutOptions): Promise<void> {
+    const handle = await openExclusive(temp);
+    try {
+      const source = body instanceof Readable ? body : Readable.from([typeof body === 'string' ? Buffer.from(body) : body]);
+      // `flush` fsyncs before close: the rename below must not publish a file whose data is still only in cache.
+      await pipeline(source, handle.createWriteStream({ flush: true }));
+      if (options.ifNoneMatch) {
+        // link(2) fails with EEXIST instead of replacing, which makes "create only if absent" atomic.
+        await fs.link(temp, file).catch((err: unknown) => {
+          if (codeOf(err) === 'EEXIST') throw new AlreadyExistsError(`object '${key}' already exists in ${this.url}`);
+          throw err;
+        });
+      } else {
+        await fs.rename(temp, file);
+      }
+    } finally {
+      await handle.close().catch(() => undefined);
+      await fs.rm(temp, { force: true });
+    }
   }
 
   /** Objects under `directory` (a key prefix ending in `/`, or ''), in key order, one directory read at a time. */

@@ -44,7 +44,7 @@ export interface ObjectStore {
   deleteMany(keys: readonly string[]): Promise<void>;
   /**
    * Fails fast, with an InputError naming what to fix, when the store cannot be used (missing bucket, refused
-   * credentials, unreachable endpoint). Optional: a local directory has nothing to check before its first write.
+   * credentials, unreachable endpoint, a location that is a file). Optional, for stores with nothing to check.
    */
   verifyAccess?(): Promise<void>;
 }

@@ -1,19 +1,20 @@
+import { Readable } from 'node:stream';
 import {
+  AbortMultipartUploadCommand,
   CreateBucketCommand,
   DeleteBucketCommand,
   DeleteObjectsCommand,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
-  AbortMultipartUploadCommand,
   type S3Client
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createS3Client } from '../../../src/storage/s3-client.js';
 import type { S3Options } from '../../../src/storage/s3-options.js';
 import { S3ObjectStore } from '../../../src/storage/s3-store.js';
-import { InputError } from '../../../src/util/errors.js';
+import { AlreadyExistsError, InputError } from '../../../src/util/errors.js';
 import { testEnvironment, uniqueName } from '../../support/environment.js';
-import { collect, failingStream, objectStoreContract } from './contract.js';
+import { collect, failingStream, objectStoreContract, readAll } from './contract.js';
 
 const PREFIX = 'cluster-a/';
 
@@ -77,8 +78,8 @@ describe('S3ObjectStore', () => {
     store = storeFor(bucket);
   });
   afterAll(async () => {
-    store.destroy();
-    await cleanup();
+    store?.destroy();
+    await cleanup?.();
   });
 
   it('passes its access check on an existing bucket', async () => {
@@ -98,6 +99,19 @@ describe('S3ObjectStore', () => {
     expect(await collect(storeFor(bucket, s3Options(), 'cluster-b/').list(''))).toEqual([]);
   });
 
+  it('refuses a conditional multipart put whose key appears while it uploads: Swift honours If-None-Match on completion', async () => {
+    const key = 'race/archive.bin';
+    // Starts only once put() has checked with HEAD that the key is free, as a concurrent writer would.
+    async function* racing(): AsyncGenerator<Buffer> {
+      await store.put(key, 'the other writer');
+      for (let i = 0; i < 12; i++) yield Buffer.alloc(1024 * 1024, i);
+    }
+    await expect(store.put(key, Readable.from(racing()), { ifNoneMatch: true })).rejects.toBeInstanceOf(AlreadyExistsError);
+    expect((await readAll(await store.get(key))).toString()).toBe('the other writer');
+    const uploads = await admin.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: `${PREFIX}race/` }));
+    expect(uploads.Uploads ?? []).toEqual([]);
+  });
+
   it('aborts the multipart upload of a stream that fails after several parts', async () => {
     await expect(store.put('failed/multipart.bin', failingStream(20 * 1024 * 1024, new Error('source broke')))).rejects.toThrow('source broke');
     expect(await store.head('failed/multipart.bin')).toBeUndefined();
@@ -112,7 +126,9 @@ describe('S3ObjectStore with bad inputs', () => {
   beforeAll(async () => {
     ({ bucket, cleanup } = await newBucket(admin));
   });
-  afterAll(() => cleanup());
+  afterAll(async () => {
+    await cleanup?.();
+  });
 
   /** Runs `call` on a store with `options`, expecting one InputError; returns its message. */
   async function failure(call: (store: S3ObjectStore) => Promise<unknown>, options: S3Options, target = bucket): Promise<InputError> {

@@ -1,0 +1,23 @@
+import type { Ports } from '../../engine/connect.js';
+import type { LocationPolicy } from '../../settings/backup-settings.js';
+import type { InputReader } from '../../settings/input-reader.js';
+import type { ConnectionSettings } from '../../settings/settings.js';
+import type { Logger } from '../../util/logger.js';
+
+/** What every action mode gets: its inputs, the parsed connection, and the runner's outputs. */
+export interface ModeContext {
+  reader: InputReader;
+  connection: ConnectionSettings;
+  location: LocationPolicy;
+  logger: Logger;
+  /** Connects to the cluster and the store; called after the mode has parsed its own inputs. */
+  connect(): Promise<Ports>;
+  setOutput(name: string, value: string): void;
+  summary(markdown: string): Promise<void>;
+  fail(message: string): void;
+  warn(message: string): void;
+  /** The `github.event.schedule` cron of a scheduled run, when there is one. */
+  eventSchedule?: string;
+}
+
+export type ModeRunner = (context: ModeContext) => Promise<void>;

@@ -1,0 +1,115 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Cluster, KubeObject, ResourceRef } from '../kube/cluster.js';
+import { KubeApiError } from '../kube/http.js';
+import { errorMessage } from '../util/errors.js';
+
+export const EXISTING_RESOURCE_POLICIES = ['none', 'update', 'recreate'] as const;
+export type ExistingResourcePolicy = (typeof EXISTING_RESOURCE_POLICIES)[number];
+
+/** One changed field, as a dry run shows it; Secret values are already masked by whoever computed it. */
+export interface FieldChange {
+  path: string;
+  from?: unknown;
+  to?: unknown;
+  masked?: boolean;
+}
+
+/** How an object in the backup relates to the live one: supplied by the comparison module. */
+export interface Comparison {
+  isUnchanged(desired: KubeObject, live: KubeObject): boolean;
+  diff(desired: KubeObject, live: KubeObject): FieldChange[];
+  mergePatch(desired: KubeObject, live: KubeObject): unknown;
+}
+
+export type ApplyAction = 'created' | 'updated' | 'recreated' | 'unchanged' | 'conflict' | 'failed';
+
+export interface ApplyOutcome {
+  action: ApplyAction;
+  /** Why it failed, or what differs when it was left alone. */
+  message?: string;
+  changes?: FieldChange[];
+  /** The uid of the object now in the cluster (for ownerReference rewriting). */
+  uid?: string;
+}
+
+export interface ApplyOptions {
+  policy: ExistingResourcePolicy;
+  dryRun: boolean;
+  comparison: Comparison;
+  /** How long `recreate` waits for the old object to be gone. */
+  deleteTimeoutMs?: number;
+}
+
+/**
+ * Puts one object into the cluster under the existing-resource policy. A dry run asks the API server to validate
+ * the write (`dryRun=All`) and changes nothing. Existing objects are compared without server-managed fields, so an
+ * unchanged object is reported as such instead of as a difference.
+ */
+export async function applyObject(cluster: Cluster, ref: ResourceRef, desired: KubeObject, options: ApplyOptions): Promise<ApplyOutcome> {
+  const namespace = desired.metadata.namespace;
+  const name = desired.metadata.name!;
+  const dryRun = options.dryRun;
+  try {
+    if (dryRun) {
+      const live = await cluster.get(ref, name, namespace);
+      if (!live) {
+        await cluster.create(ref, desired, { dryRun: true });
+        return { action: 'created' };
+      }
+      return await existing(live);
+    }
+    try {
+      const created = await cluster.create(ref, desired);
+      return { action: 'created', uid: created.metadata.uid };
+    } catch (err) {
+      if (!(err instanceof KubeApiError && err.statusCode === 409 && err.reason === 'AlreadyExists')) throw err;
+    }
+    const live = await cluster.get(ref, name, namespace);
+    // Deleted between the create and the get: one more try is all a restore owes a racing deletion.
+    if (!live) {
+      const created = await cluster.create(ref, desired);
+      return { action: 'created', uid: created.metadata.uid };
+    }
+    return await existing(live);
+  } catch (err) {
+    return { action: 'failed', message: describe(err) };
+  }
+
+  async function existing(live: KubeObject): Promise<ApplyOutcome> {
+    if (options.comparison.isUnchanged(desired, live)) return { action: 'unchanged', uid: live.metadata.uid };
+    const changes = options.comparison.diff(desired, live);
+    switch (options.policy) {
+      case 'none':
+        return { action: 'conflict', changes, message: `exists and differs (${summarize(changes)}); left as it is (existing-resource-policy: none)`, uid: live.metadata.uid };
+      case 'update': {
+        const patched = await cluster.patch(ref, name, options.comparison.mergePatch(desired, live), 'merge', { namespace, dryRun });
+        return { action: 'updated', changes, uid: patched.metadata.uid };
+      }
+      case 'recreate': {
+        if (dryRun) return { action: 'recreated', changes };
+        await cluster.delete(ref, name, { namespace, propagationPolicy: 'Background' });
+        await waitUntilGone(cluster, ref, name, namespace, options.deleteTimeoutMs ?? 60_000);
+        const created = await cluster.create(ref, desired);
+        return { action: 'recreated', changes, uid: created.metadata.uid };
+      }
+    }
+  }
+}
+
+async function waitUntilGone(cluster: Cluster, ref: ResourceRef, name: string, namespace: string | undefined, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (await cluster.get(ref, name, namespace)) {
+    if (Date.now() > deadline) throw new Error(`the existing object was not gone ${timeoutMs / 1000}s after its deletion (finalizers?)`);
+    await sleep(250);
+  }
+}
+
+export function summarize(changes: FieldChange[]): string {
+  const paths = changes.map((c) => c.path);
+  return paths.length > 5 ? `${paths.slice(0, 5).join(', ')} and ${paths.length - 5} more` : paths.join(', ') || 'no field named';
+}
+
+function describe(err: unknown): string {
+  if (err instanceof KubeApiError) return `${err.reason}: ${err.message}`;
+  return errorMessage(err);
+}

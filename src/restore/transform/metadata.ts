@@ -1,0 +1,54 @@
+import { createHash } from 'node:crypto';
+import type { KubeObject } from '../../kube/cluster.js';
+import { LABELS } from '../../backup/backup-object.js';
+
+/**
+ * Metadata the source API server set for its own bookkeeping, meaningless or refused on another cluster. Velero's
+ * resetMetadata removes the same list (generateName included: the object already has its name) except
+ * managedFields, which Velero re-applies with a patch after create; we let the target record its own field
+ * managers instead, so a restored object does not claim to be owned by the source's controllers.
+ */
+const SERVER_METADATA = [
+  'generateName',
+  'selfLink',
+  'uid',
+  'resourceVersion',
+  'generation',
+  'creationTimestamp',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+  'managedFields'
+] as const;
+
+/**
+ * Velero's resetMetadataAndStatus: the fields above, ownerReferences (their uids name the source's objects, and
+ * the target's garbage collector deletes an object whose owner uid does not exist) and status (Velero restores
+ * status only for the resources `restoreStatus` names, which we do not offer). Labels, annotations and finalizers stay.
+ * Changes the object it is given.
+ */
+export function resetMetadataAndStatus(object: KubeObject, keepOwnerReferences: boolean): void {
+  for (const key of SERVER_METADATA) delete object.metadata[key];
+  if (!keepOwnerReferences) delete object.metadata.ownerReferences;
+  delete object.status;
+}
+
+const LABEL_VALUE_MAX = 63;
+
+/**
+ * Velero's label.GetValidName: a value over 63 characters (DNS-1035 label length) becomes its first 57 characters
+ * followed by the first 6 hex digits of its sha256, so two long names sharing a prefix still differ.
+ */
+export function validLabelValue(value: string): string {
+  if (value.length <= LABEL_VALUE_MAX) return value;
+  const sha = createHash('sha256').update(value).digest('hex');
+  return value.slice(0, LABEL_VALUE_MAX - 6) + sha.slice(0, 6);
+}
+
+/** Velero's addRestoreLabels: which backup and which restore created the object, to find (and clean up) it later. */
+export function addRestoreLabels(object: KubeObject, backupName: string, restoreName: string): void {
+  object.metadata.labels = {
+    ...object.metadata.labels,
+    [LABELS.backupName]: validLabelValue(backupName),
+    [LABELS.restoreName]: validLabelValue(restoreName)
+  };
+}

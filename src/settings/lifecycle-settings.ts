@@ -1,0 +1,129 @@
+import { CronError, parseCron } from '../schedule/cron-slot.js';
+import { DEFAULT_LEASE_TTL_MS, DEFAULT_LEASE_WAIT_MS } from '../storage/lease.js';
+import { InputError } from '../util/errors.js';
+import { formatGoDuration, parseGoDuration } from './duration.js';
+import type { InputSpec } from './input-catalog.js';
+import { readBoolean, type InputReader } from './input-reader.js';
+
+/** Inputs of the lifecycle modes, for action.yml, the input catalog and the CLI's flags. */
+export const LEASE_INPUTS: InputSpec[] = [
+  { name: 'lease-ttl', description: 'how long the lease on the location lives without renewal; a crashed run frees it after this (default 10m)' },
+  { name: 'lease-wait', description: 'how long to wait for another run holding the lease on the location before failing (default 10m; 0 fails at once)' }
+];
+
+export const PRUNE_INPUTS: InputSpec[] = [
+  { name: 'dry-run', description: 'prune: list what would be deleted, delete nothing', flag: true },
+  { name: 'keep-last', description: 'prune: never delete the N newest Completed backups of each schedule, even when expired (default 0)' },
+  { name: 'unfinished-grace', description: 'prune: delete unfinished backup folders (no velero-backup.json) older than this Go duration (default 24h)' },
+  { name: 'velero-namespace', description: 'prune, sync: namespace of the Backup objects that record backups in the cluster (default velero)' }
+];
+
+export const SYNC_INPUTS: InputSpec[] = [
+  { name: 'velero-namespace', description: 'prune, sync: namespace of the Backup objects that record backups in the cluster (default velero)' },
+  { name: 'install-crds', description: 'sync: install a Backup CRD (backups.velero.io) when the cluster has none', flag: true }
+];
+
+export const SCHEDULE_INPUTS: InputSpec[] = [
+  {
+    name: 'cron',
+    description:
+      "backup: the schedule's cron (5 fields, UTC) when the run is not started by a schedule event; with schedule-name, names the backup after its cron slot so a repeated run is a no-op"
+  }
+];
+
+export const DEFAULT_UNFINISHED_GRACE = '24h';
+export const DEFAULT_VELERO_NAMESPACE = 'velero';
+const MIN_LEASE_TTL_MS = 30_000;
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+export interface LeaseSettings {
+  ttlMs: number;
+  waitMs: number;
+}
+
+export interface PruneSettings {
+  dryRun: boolean;
+  /** 0: no backup is kept beyond its expiration. */
+  keepLast: number;
+  unfinishedGraceMs: number;
+  veleroNamespace: string;
+  lease: LeaseSettings;
+}
+
+export interface SyncSettings {
+  veleroNamespace: string;
+  installCrds: boolean;
+  lease: LeaseSettings;
+}
+
+/** The cron a backup's slot is computed from, and where it came from (for messages). */
+export interface ScheduleSettings {
+  cron: string;
+  source: 'schedule event' | 'cron input';
+}
+
+export function parseLeaseSettings(reader: InputReader): LeaseSettings {
+  const ttlMs = parseGoDuration(reader.get('lease-ttl') ?? formatGoDuration(DEFAULT_LEASE_TTL_MS), reader.label('lease-ttl'));
+  if (ttlMs < MIN_LEASE_TTL_MS) throw new InputError(reader.label('lease-ttl'), `'${reader.get('lease-ttl')}' is too short`, 'Use at least 30s; the lease is renewed every third of it');
+  const waitMs = parseGoDuration(reader.get('lease-wait') ?? formatGoDuration(DEFAULT_LEASE_WAIT_MS), reader.label('lease-wait'));
+  return { ttlMs, waitMs };
+}
+
+export function parsePruneSettings(reader: InputReader): PruneSettings {
+  return {
+    dryRun: readBoolean(reader, 'dry-run', false),
+    keepLast: readCount(reader, 'keep-last'),
+    unfinishedGraceMs: parseGoDuration(reader.get('unfinished-grace') ?? DEFAULT_UNFINISHED_GRACE, reader.label('unfinished-grace')),
+    veleroNamespace: readNamespace(reader),
+    lease: parseLeaseSettings(reader)
+  };
+}
+
+export function parseSyncSettings(reader: InputReader): SyncSettings {
+  return { veleroNamespace: readNamespace(reader), installCrds: readBoolean(reader, 'install-crds', false), lease: parseLeaseSettings(reader) };
+}
+
+/**
+ * The cron a backup is slotted by: `github.event.schedule` when a schedule event started the run, else the `cron`
+ * input. Only backups named by schedule-name have slots; an explicit backup-name has none.
+ */
+export function parseScheduleSettings(reader: InputReader, eventSchedule: string | undefined, backup: { name?: string; scheduleName?: string }): ScheduleSettings | undefined {
+  const cronInput = reader.get('cron');
+  if (cronInput !== undefined) {
+    checkCron(cronInput, reader.label('cron'));
+    if (!backup.scheduleName) throw new InputError(reader.label('cron'), 'needs schedule-name', "Set schedule-name: backups are named '<schedule-name>-<slot>'");
+    if (backup.name) throw new InputError(reader.label('cron'), 'cannot be combined with backup-name', 'Leave backup-name empty so the backup is named after its cron slot');
+  }
+  if (!backup.scheduleName || backup.name) return undefined;
+  const event = eventSchedule?.trim();
+  if (event) {
+    checkCron(event, 'github.event.schedule');
+    return { cron: event, source: 'schedule event' };
+  }
+  return cronInput !== undefined ? { cron: cronInput, source: 'cron input' } : undefined;
+}
+
+function checkCron(expression: string, input: string): void {
+  try {
+    parseCron(expression);
+  } catch (err) {
+    if (err instanceof CronError) throw new InputError(input, err.message, "Use GitHub's five-field UTC syntax, such as '0 2 * * *' for 02:00 every day");
+    throw err;
+  }
+}
+
+function readCount(reader: InputReader, name: string): number {
+  const raw = reader.get(name);
+  if (raw === undefined) return 0;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value)) throw new InputError(reader.label(name), `'${raw}' is not a whole number of 0 or more`);
+  return value;
+}
+
+function readNamespace(reader: InputReader): string {
+  const value = reader.get('velero-namespace') ?? DEFAULT_VELERO_NAMESPACE;
+  if (!DNS_LABEL.test(value)) {
+    throw new InputError(reader.label('velero-namespace'), `'${value}' is not a valid namespace name`, "Use at most 63 lower-case letters, digits or '-', starting and ending with a letter or digit");
+  }
+  return value;
+}
