@@ -43,7 +43,10 @@ if [ -f /etc/apt/sources.list ]; then
   grep -E '^deb ' /etc/apt/sources.list | sed 's/^deb /deb-src [trusted=yes] /' >> "$src_list" || true
 fi
 APT_OPTS=(-o "Dir::Etc::SourceList=$src_list" -o Dir::Etc::SourceParts=/dev/null -o "Dir::State::Lists=$apt_dir/lists")
-apt-get "${APT_OPTS[@]}" update -qq
+# The private lists are kept with the cache: a cached build then needs no network at all.
+if ! ls "$apt_dir/lists/"*Sources* >/dev/null 2>&1; then
+  apt-get "${APT_OPTS[@]}" update -qq
+fi
 
 version=$(apt-cache "${APT_OPTS[@]}" showsrc kubernetes | awk '/^Version:/{print $2}' | sort -V | tail -n1)
 [ -n "$version" ] || { log "no kubernetes source package found in: $(cat "$src_list")"; exit 1; }

@@ -17,12 +17,19 @@ import { progressReporter } from './progress.js';
 import { RunResults } from '../util/run-results.js';
 import { planBackupScope } from './scope.js';
 import { clusterIdentity } from './cluster-identity.js';
+import { acquireLease, LeaseHeldError, type LeaseOptions } from '../storage/lease.js';
+import { isTwinRun } from '../schedule/duplicate.js';
+import { existingTwinBackup } from '../schedule/slot-guard.js';
+import { statusOf } from '../storage/backup-catalog.js';
+import type { KubeObject } from '../kube/cluster.js';
 
 export interface BackupContext {
   cluster: Cluster;
   store: ObjectStore;
   logger: Logger;
   clock?: () => Date;
+  /** Lease settings (ttl, wait) and overrides; every backup holds the location's lease while it writes. */
+  lease?: Partial<LeaseOptions>;
 }
 
 export interface BackupRequest {
@@ -47,6 +54,8 @@ export interface BackupResult {
   itemsByNamespace: Map<string, number>;
   /** Why the run failed, when phase is Failed. */
   failure?: string;
+  /** Set when this run wrote nothing: a twin run of the same cron slot made (or is making) this backup. */
+  skipped?: string;
 }
 
 /**
@@ -63,11 +72,33 @@ export async function runBackup(context: BackupContext, request: BackupRequest):
   }
   const startedAt = clock();
   const name = backupName({ name: settings.name, scheduleName: settings.scheduleName, now: startedAt, slot: request.slot });
-  const keys = backupKeys(name);
-  if (await store.head(keys.metadata)) {
-    throw new InputError('backup-name', `a backup named '${name}' already exists in ${store.url}`, 'Choose another backup-name, or delete the old backup first');
+  const identity = await clusterIdentity(cluster);
+  // A scheduled run started twice: the twin that finds its slot's backup done has nothing to do.
+  const twin = await existingTwinBackup(store, name, request.slot, identity);
+  if (twin) return skippedResult(name, store.url, startedAt, twin, `backup ${name} of this cron slot already exists, made from this cluster by another run`);
+  let lease;
+  try {
+    lease = await acquireLease(store, { operation: 'backup', target: name, clusterUid: identity, clock, logger: context.logger, ...context.lease });
+  } catch (err) {
+    if (!(request.slot && err instanceof LeaseHeldError && isTwinRun(err.current, name, identity))) throw err;
+    return skippedResult(name, store.url, startedAt, undefined, `another run of this cron slot is writing backup ${name} (${err.current.holder})`);
   }
+  try {
+    // The twin may have finished while this run waited for the lease.
+    const done = await existingTwinBackup(store, name, request.slot, identity);
+    if (done) return skippedResult(name, store.url, startedAt, done, `backup ${name} of this cron slot was made from this cluster by another run`);
+    return await writeBackup(context, request, name, identity);
+  } finally {
+    await lease.release();
+  }
+}
 
+async function writeBackup(context: BackupContext, request: BackupRequest, name: string, identity: string | undefined): Promise<BackupResult> {
+  const { cluster, store } = context;
+  const clock = context.clock ?? (() => new Date());
+  const { settings, location } = request;
+  const startedAt = clock();
+  const keys = backupKeys(name);
   const log = new RunLog(context.logger, `backup=${VELERO_NAMESPACE}/${name}`, clock);
   const results = new RunResults();
   const hooksSpec = parseBackupHooksSpec(settings.hooks);
@@ -77,7 +108,6 @@ export async function runBackup(context: BackupContext, request: BackupRequest):
     results.warning(warning);
     log.warn(warning);
   }
-  const identity = await clusterIdentity(cluster);
   const expiration = new Date(startedAt.getTime() + settings.ttlMs);
   log.info(`Starting backup ${name} of ${cluster.server} to ${store.url}; expires ${rfc3339(expiration)}`);
 
@@ -149,6 +179,27 @@ export async function runBackup(context: BackupContext, request: BackupRequest):
     itemsByResource: sink.byResource,
     itemsByNamespace: sink.byNamespace,
     failure
+  };
+}
+
+/** The result of a run that wrote nothing because its twin did (or does) the work; counts come from the twin's backup. */
+function skippedResult(name: string, location: string, now: Date, existing: KubeObject | undefined, reason: string): BackupResult {
+  const status = existing ? statusOf(existing) : {};
+  const at = (value: string | undefined) => (value && !Number.isNaN(Date.parse(value)) ? new Date(value) : now);
+  return {
+    name,
+    phase: (status.phase as BackupPhase | undefined) ?? 'InProgress',
+    location,
+    startedAt: at(status.startTimestamp),
+    completedAt: at(status.completionTimestamp),
+    expiration: at(status.expiration),
+    items: status.progress?.itemsBackedUp ?? 0,
+    errors: status.errors ?? 0,
+    warnings: status.warnings ?? 0,
+    results: new RunResults(),
+    itemsByResource: new Map(),
+    itemsByNamespace: new Map(),
+    skipped: reason
   };
 }
 

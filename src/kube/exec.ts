@@ -10,14 +10,26 @@ const CAPTURE_LIMIT = 1024 * 1024;
  * Runs a command in a container through the exec websocket and resolves with its exit code. A command that runs
  * and exits non-zero resolves (exitCode > 0); one that cannot start (no such container, not running) rejects.
  */
-export async function execInContainer(kc: KubeConfig, target: ExecTarget, command: string[], options: ExecOptions = {}): Promise<ExecResult> {
+export async function execInContainer(
+  kc: KubeConfig,
+  target: ExecTarget,
+  command: string[],
+  options: ExecOptions = {},
+  diagnose?: (target: ExecTarget) => Promise<string | undefined>
+): Promise<ExecResult> {
   const stdout = options.stdout ? { stream: options.stdout, text: () => '' } : capture();
   const stderr = options.stderr ? { stream: options.stderr, text: () => '' } : capture();
   let status: V1Status | undefined;
 
-  const socket = await new Exec(kc).exec(target.namespace, target.pod, target.container, command, stdout.stream, stderr.stream, options.stdin ?? null, false, (s) => {
-    status = s;
-  });
+  let socket: Awaited<ReturnType<Exec['exec']>>;
+  try {
+    socket = await new Exec(kc).exec(target.namespace, target.pod, target.container, command, stdout.stream, stderr.stream, options.stdin ?? null, false, (s) => {
+      status = s;
+    });
+  } catch (err) {
+    // The websocket upgrade is refused with a bare HTTP status (a ws ErrorEvent, not an Error): ask why.
+    throw new Error(`cannot exec in ${target.namespace}/${target.pod} container '${target.container}': ${(await diagnose?.(target)) ?? describeSocketError(err)}`);
+  }
 
   await new Promise<void>((resolve, reject) => {
     let timer: NodeJS.Timeout | undefined;
@@ -63,3 +75,9 @@ function capture(): { stream: Writable; text: () => string } {
   return { stream, text: () => Buffer.concat(chunks).toString('utf8') };
 }
 
+
+function describeSocketError(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  const message = (err as { message?: unknown } | undefined)?.message;
+  return typeof message === 'string' && message ? message : 'the API server refused the exec connection';
+}

@@ -160,7 +160,18 @@ export class KubeCluster implements Cluster {
   }
 
   exec(target: ExecTarget, command: string[], options?: ExecOptions): Promise<ExecResult> {
-    return execInContainer(this.kc, target, command, options);
+    return execInContainer(this.kc, target, command, options, (t) => this.whyNoExec(t));
+  }
+
+  /** Why exec into a container is refused, when the pod itself can tell. */
+  private async whyNoExec(target: ExecTarget): Promise<string | undefined> {
+    const pod = await this.get({ group: '', version: 'v1', resource: 'pods', namespaced: true }, target.pod, target.namespace).catch(() => undefined);
+    if (!pod) return 'the pod does not exist';
+    const spec = pod.spec as { containers?: { name: string }[]; initContainers?: { name: string }[] } | undefined;
+    const names = [...(spec?.containers ?? []), ...(spec?.initContainers ?? [])].map((c) => c.name);
+    if (!names.includes(target.container)) return `the pod has no such container (it has: ${names.join(', ')})`;
+    const phase = (pod.status as { phase?: string } | undefined)?.phase;
+    return phase !== 'Running' ? `the pod is ${phase ?? 'in no phase'}, not Running` : undefined;
   }
 
   close(): void {

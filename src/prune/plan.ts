@@ -18,7 +18,14 @@ export type PruneCandidate =
       /** Volume snapshots the backup recorded (native and CSI). */
       snapshots: number;
     }
-  | { name: string; state: 'unfinished'; /** The newest object in the folder. */ lastModified: Date }
+  | {
+      name: string;
+      state: 'unfinished';
+      /** The newest object in the folder. */
+      lastModified: Date;
+      /** A prune marked it before it started deleting it, and was interrupted: finish at once, whatever its age. */
+      pruning?: boolean;
+    }
   | { name: string; state: 'corrupt'; problem: string };
 
 export interface PrunePolicy {
@@ -47,7 +54,7 @@ export function planPrune(candidates: readonly PruneCandidate[], policy: PrunePo
       case 'corrupt':
         return { name: c.name, action: 'keep', reason: 'corrupt', detail: c.problem };
       case 'unfinished':
-        return c.lastModified.getTime() + policy.unfinishedGraceMs <= now
+        return c.pruning || c.lastModified.getTime() + policy.unfinishedGraceMs <= now
           ? { name: c.name, action: 'delete', reason: 'unfinished' }
           : { name: c.name, action: 'keep', reason: 'unfinished-recent', detail: `unfinished, last written ${c.lastModified.toISOString()}` };
       case 'complete':

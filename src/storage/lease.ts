@@ -14,8 +14,11 @@ import type { ObjectStore } from './object-store.js';
  * restores/ that Velero tolerates, and says who holds it until when.
  *
  * - Acquire: a conditional create of LEASE_KEY. Where the store makes that atomic (a local directory: link(2); AWS
- *   S3: If-None-Match) two runs can never both hold it. On other S3-compatible stores the create is only as strong
- *   as the store's conditional put (see S3ObjectStore): a head-then-put leaves a window of one round trip.
+ *   S3: If-None-Match) two runs can never both hold it. Other S3-compatible stores only check before they write
+ *   (S3ObjectStore's head-then-put; Swift's If-None-Match on CompleteMultipartUpload is no better: in tests, 1 to 4
+ *   of 10 simultaneous creates succeeded), so several runs may "create" the lease at once, the last write winning.
+ *   There, a creator waits `settleMs` and reads the lease back: only the run whose token it holds goes on. This is
+ *   safe as long as no racing PUT takes longer than settleMs to land; a slower one is the residual risk.
  * - Renew: the holder rewrites the lease with a later expiry every `renewEveryMs` (heartbeat), after checking that
  *   the lease still carries its token. A lease not renewed for `ttlMs` (a crashed runner) is stale.
  * - Take over a stale lease: first win a claim, a conditional create of a key named after the stale lease's token,
@@ -32,6 +35,7 @@ const CLAIM_PREFIX = `${METADATA_FOLDER}kube-backup-lease.takeover-`;
 export const DEFAULT_LEASE_TTL_MS = 10 * 60_000;
 export const DEFAULT_LEASE_WAIT_MS = 10 * 60_000;
 const DEFAULT_POLL_MS = 5_000;
+const DEFAULT_SETTLE_MS = 1_000;
 const UNREADABLE: LeaseRecord = { holder: 'an unknown run (the lease is unreadable)', operation: 'unknown', token: '', acquiredAt: '?', renewedAt: '?', expiresAt: '?' };
 
 /** What the lease object holds (JSON). */
@@ -66,6 +70,11 @@ export interface LeaseOptions {
   renewEveryMs?: number;
   /** How often a waiting run looks again. */
   pollMs?: number;
+  /**
+   * On stores whose conditional create is not atomic: how long to wait before reading a created lease back to see
+   * whether a racing run overwrote it. Default 1s there, 0 on atomic stores.
+   */
+  settleMs?: number;
   clock?: () => Date;
   logger?: Logger;
 }
@@ -150,6 +159,7 @@ export async function acquireLease(store: ObjectStore, options: LeaseOptions): P
   const ttlMs = options.ttlMs ?? DEFAULT_LEASE_TTL_MS;
   const waitMs = options.waitMs ?? DEFAULT_LEASE_WAIT_MS;
   const pollMs = options.pollMs ?? DEFAULT_POLL_MS;
+  const settleMs = options.settleMs ?? (store.conditionalPut === 'atomic' ? 0 : DEFAULT_SETTLE_MS);
   const started = performance.now();
   let lastWaitLog = -Infinity;
 
@@ -171,13 +181,13 @@ export async function acquireLease(store: ObjectStore, options: LeaseOptions): P
 
   for (;;) {
     const record = fresh();
-    if (await createLease(store, record)) return new HeldLease(store, record, ttlMs, options.renewEveryMs ?? Math.floor(ttlMs / 3), clock, logger);
+    if (await createExclusive(store, LEASE_KEY, serialise(record), record.token, settleMs)) return new HeldLease(store, record, ttlMs, options.renewEveryMs ?? Math.floor(ttlMs / 3), clock, logger);
 
     const current = await readLease(store);
     if (current === undefined) continue; // released between our create and read: try again at once
     if (current === 'corrupt' || Date.parse(current.expiresAt) <= clock().getTime()) {
       const what = current === 'corrupt' ? 'an unreadable lease' : `a stale lease of ${current.holder} (expired ${current.expiresAt})`;
-      const taken = await takeOver(store, current, fresh, clock, ttlMs);
+      const taken = await takeOver(store, current, fresh, clock, ttlMs, settleMs);
       if (taken) {
         logger.warn(`Took over ${what} on ${store.url}`);
         return new HeldLease(store, taken, ttlMs, options.renewEveryMs ?? Math.floor(ttlMs / 3), clock, logger);
@@ -208,12 +218,32 @@ export async function withLease<T>(store: ObjectStore, options: LeaseOptions, wo
   }
 }
 
-async function createLease(store: ObjectStore, record: LeaseRecord): Promise<boolean> {
+/**
+ * Creates `key` only if absent; true when this run's write is the one that stands. On a store whose conditional
+ * create is not atomic: a check, a plain write, then after `settleMs` a read-back, where a racing run's later write
+ * means we lost. The write is a plain PutObject on purpose: S3ObjectStore sends conditional creates to Swift as
+ * one-part multipart uploads, which are no more atomic there, and whose deletion (segments, then manifest) lets a
+ * concurrent reader see a broken object, as a lease being released under a waiting run's read once did.
+ */
+async function createExclusive(store: ObjectStore, key: string, body: string, token: string, settleMs: number): Promise<boolean> {
+  const atomic = store.conditionalPut === 'atomic';
   try {
-    await store.put(LEASE_KEY, serialise(record), { contentType: 'application/json', ifNoneMatch: true });
-    return true;
+    if (!atomic && (await store.head(key))) return false;
+    await store.put(key, body, { contentType: 'application/json', ifNoneMatch: atomic });
   } catch (err) {
     if (err instanceof AlreadyExistsError) return false;
+    throw err;
+  }
+  if (atomic && settleMs <= 0) return true;
+  await sleep(settleMs);
+  return (await readToken(store, key)) === token;
+}
+
+async function readToken(store: ObjectStore, key: string): Promise<string | undefined> {
+  try {
+    return (JSON.parse(await readText(store, key)) as { token?: string } | undefined)?.token;
+  } catch (err) {
+    if (err instanceof NotFoundError || err instanceof SyntaxError) return undefined;
     throw err;
   }
 }
@@ -228,16 +258,16 @@ async function takeOver(
   stale: LeaseRecord | 'corrupt',
   fresh: (claimKey?: string) => LeaseRecord,
   clock: () => Date,
-  ttlMs: number
+  ttlMs: number,
+  settleMs: number
 ): Promise<LeaseRecord | undefined> {
   const claimKey = `${CLAIM_PREFIX}${stale === 'corrupt' ? 'corrupt' : stale.token.replace(/[^A-Za-z0-9_-]/g, '_')}`;
-  try {
-    await store.put(claimKey, JSON.stringify({ claimedAt: clock().toISOString() }), { contentType: 'application/json', ifNoneMatch: true });
-  } catch (err) {
-    if (!(err instanceof AlreadyExistsError)) throw err;
+  const claimToken = randomBytes(12).toString('hex');
+  const claim = JSON.stringify({ token: claimToken, claimedAt: clock().toISOString() });
+  if (!(await createExclusive(store, claimKey, claim, claimToken, settleMs))) {
     // Someone else is taking over; unless they died doing it, their lease appears shortly.
-    const claim = await store.head(claimKey);
-    if (claim && clock().getTime() - claim.lastModified.getTime() > ttlMs) await store.deleteMany([claimKey]);
+    const info = await store.head(claimKey);
+    if (info && clock().getTime() - info.lastModified.getTime() > ttlMs) await store.deleteMany([claimKey]);
     return undefined;
   }
   const now = await readLease(store);
@@ -248,7 +278,7 @@ async function takeOver(
   }
   await store.deleteMany([LEASE_KEY]);
   const record = fresh(claimKey);
-  if (!(await createLease(store, record))) {
+  if (!(await createExclusive(store, LEASE_KEY, serialise(record), record.token, settleMs))) {
     // Another run created a lease in the moment the key was free: it holds the location now.
     await store.deleteMany([claimKey]);
     return undefined;

@@ -42,9 +42,4 @@ export interface ObjectStore {
   verifyAccess?(): Promise<void>;
   /** Deletes the keys (missing ones are not an error), in batches the backend accepts. */
   deleteMany(keys: readonly string[]): Promise<void>;
-  /**
-   * Fails fast, with an InputError naming what to fix, when the store cannot be used (missing bucket, refused
-   * credentials, unreachable endpoint, a location that is a file). Optional, for stores with nothing to check.
-   */
-  verifyAccess?(): Promise<void>;
 }

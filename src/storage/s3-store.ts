@@ -1,11 +1,15 @@
 import { Readable } from 'node:stream';
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   paginateListObjectsV2,
   PutObjectCommand,
+  UploadPartCommand,
   type ListObjectsV2CommandInput,
   type S3Client
 } from '@aws-sdk/client-s3';
@@ -36,15 +40,17 @@ export class S3ObjectStore implements ObjectStore {
   readonly url: string;
   /**
    * AWS honours `If-None-Match: *` on PutObject and CompleteMultipartUpload. Other stores differ: Swift's s3api
-   * refuses it on PutObject (501) but honours it on CompleteMultipartUpload; some ignore it and overwrite. So with a
-   * custom endpoint a conditional put checks with HEAD first, and also sends the header where the store accepts it.
+   * refuses it on PutObject (501) and honours it on CompleteMultipartUpload, but without locking, so two writers
+   * racing within milliseconds can both win; some stores ignore it and overwrite. So with a custom endpoint a
+   * conditional put checks with HEAD first, then sends the header wherever the store accepts it.
    */
   readonly conditionalPut: 'atomic' | 'best-effort';
   private readonly bucket: string;
   private readonly keys: KeyPrefix;
   private readonly where: S3ErrorContext;
-  // Cleared when the store refuses If-None-Match on PutObject (Swift does); the HEAD check then stands alone.
-  private putObjectIfNoneMatch = true;
+  // Cleared when the store refuses If-None-Match on PutObject (Swift does), or on CompleteMultipartUpload too.
+  private conditionalPutObject = true;
+  private conditionalComplete = true;
 
   constructor(
     target: S3Target,
@@ -92,7 +98,7 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   private async putWhole(key: string, data: Buffer, options: PutOptions): Promise<void> {
-    const send = (ifNoneMatch: boolean) =>
+    const put = (ifNoneMatch: boolean) =>
       this.client.send(
         new PutObjectCommand({
           Bucket: this.bucket,
@@ -103,18 +109,47 @@ export class S3ObjectStore implements ObjectStore {
           IfNoneMatch: ifNoneMatch ? '*' : undefined
         })
       );
-    if (!options.ifNoneMatch || !this.putObjectIfNoneMatch) {
-      await send(false);
+    if (!options.ifNoneMatch) {
+      await put(false);
       return;
     }
+    if (this.conditionalPutObject) {
+      try {
+        await put(true);
+        return;
+      } catch (err) {
+        // Swift's s3api answers 501 NotImplemented to any conditional PutObject, even for a new key.
+        if (this.conditionalPut !== 'best-effort' || !isNotImplemented(err)) throw err;
+        this.conditionalPutObject = false;
+      }
+    }
+    // Swift does honour If-None-Match on CompleteMultipartUpload, so a one-part upload carries the condition to the
+    // store. Without it only the HEAD in put() guards the key, and racing writers would all win. (An empty part is
+    // refused by Swift's SLO, so an empty object takes that path too.)
+    if (this.conditionalComplete && data.length > 0) {
+      try {
+        await this.putAsOnePart(key, data, options);
+        return;
+      } catch (err) {
+        if (!isNotImplemented(err)) throw err;
+        this.conditionalComplete = false;
+      }
+    }
+    await put(false);
+  }
+
+  private async putAsOnePart(key: string, data: Buffer, options: PutOptions): Promise<void> {
+    const target = { Bucket: this.bucket, Key: this.keys.full(key) };
+    const { UploadId } = await this.client.send(new CreateMultipartUploadCommand({ ...target, ContentType: options.contentType }));
     try {
-      await send(true);
+      const { ETag } = await this.client.send(new UploadPartCommand({ ...target, UploadId, PartNumber: 1, Body: data, ContentLength: data.length }));
+      await this.client.send(
+        new CompleteMultipartUploadCommand({ ...target, UploadId, IfNoneMatch: '*', MultipartUpload: { Parts: [{ PartNumber: 1, ETag }] } })
+      );
     } catch (err) {
-      // Swift's s3api answers 501 NotImplemented to any conditional PutObject, even for a new key. The HEAD done by
-      // put() stands in for the header, with this store, from now on.
-      if (this.conditionalPut !== 'best-effort' || !errorCodes(err).includes('NotImplemented')) throw err;
-      this.putObjectIfNoneMatch = false;
-      await send(false);
+      // Best effort: the error that matters is the one above; a leftover upload is invisible and expires by policy.
+      await this.client.send(new AbortMultipartUploadCommand({ ...target, UploadId })).catch(() => undefined);
+      throw err;
     }
   }
 
@@ -223,6 +258,10 @@ export class S3ObjectStore implements ObjectStore {
 function isConditionFailed(err: unknown): boolean {
   const codes = errorCodes(err);
   return codes.includes('PreconditionFailed') || codes.includes('ConditionalRequestConflict') || httpStatus(err) === 412;
+}
+
+function isNotImplemented(err: unknown): boolean {
+  return errorCodes(err).includes('NotImplemented') || httpStatus(err) === 501;
 }
 
 function isMissingObject(err: unknown): boolean {

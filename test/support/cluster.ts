@@ -29,8 +29,8 @@ export function kubectl(kubeconfigPath: string, args: string[], input?: string):
 
 export async function createNamespace(cluster: KubeCluster, name: string, labels: Record<string, string> = {}): Promise<void> {
   await cluster.create(refs.namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } });
-  // Pods are refused until the namespace's default ServiceAccount exists (the controller-manager makes it).
-  await waitFor(async () => (await cluster.get(refs.serviceaccounts, 'default', name)) !== undefined, `default ServiceAccount in ${name}`);
+  // Pods are refused until the namespace's default ServiceAccount and its token exist (the controller-manager makes them).
+  await waitFor(async () => ((await cluster.get(refs.serviceaccounts, 'default', name))?.secrets as unknown[] | undefined)?.length! > 0, `default ServiceAccount token in ${name}`);
 }
 
 export async function deleteNamespace(cluster: KubeCluster, name: string): Promise<void> {
@@ -47,16 +47,15 @@ export async function waitFor(check: () => Promise<boolean>, what: string, timeo
 }
 
 /** A running pod of the local test image that sleeps, for exec and hook tests. */
-export function sleeperPod(namespace: string, name: string, image: string, extra: Partial<KubeObject['metadata']> = {}): KubeObject {
-  return {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name, namespace, ...extra },
-    spec: {
-      terminationGracePeriodSeconds: 0,
-      containers: [{ name: 'main', image, imagePullPolicy: 'Never', command: ['sh', '-c', 'trap "exit 0" TERM; sleep 3600 & wait'] }]
-    }
-  };
+export function sleeperPod(namespace: string, name: string, image: string, extra: Partial<KubeObject['metadata']> = {}, claim?: string): KubeObject {
+  const container: Record<string, unknown> = { name: 'main', image, imagePullPolicy: 'Never', command: ['sh', '-c', 'trap "exit 0" TERM; sleep 3600 & wait'] };
+  const spec: Record<string, unknown> = { terminationGracePeriodSeconds: 0, containers: [container] };
+  if (claim) {
+    // Mounting the claim also binds it where the storage class waits for a first consumer (kind's local-path).
+    container.volumeMounts = [{ name: 'data', mountPath: '/data' }];
+    spec.volumes = [{ name: 'data', persistentVolumeClaim: { claimName: claim } }];
+  }
+  return { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace, ...extra }, spec };
 }
 
 export async function waitForPodRunning(cluster: KubeCluster, namespace: string, name: string): Promise<void> {

@@ -44,7 +44,7 @@ export function testEnvironment(): TestEnvironment {
     },
     image: vars.TEST_IMAGE || 'busybox:latest',
     storageClass: vars.TEST_STORAGE_CLASS || 'standard',
-    kubectl: vars.KUBECTL || 'kubectl'
+    kubectl: vars.KUBECTL || (vars.KUBE_BIN_DIR ? `${vars.KUBE_BIN_DIR}/kubectl` : 'kubectl')
   };
   return cached;
 }

@@ -1,13 +1,26 @@
 import { runBackup } from '../../backup/run.js';
 import { backupOutputs, backupSummary } from '../../report/backup-report.js';
+import { cronSlot } from '../../schedule/cron-slot.js';
+import { skippedBackupSummary } from '../../schedule/skipped-report.js';
 import { parseBackupSettings } from '../../settings/backup-settings.js';
+import { parseLeaseSettings, parseScheduleSettings } from '../../settings/lifecycle-settings.js';
 import type { ModeContext } from './mode-context.js';
 
 export async function backupMode(context: ModeContext): Promise<void> {
   const settings = parseBackupSettings(context.reader);
+  const schedule = parseScheduleSettings(context.reader, context.eventSchedule, settings);
+  const lease = parseLeaseSettings(context.reader);
+  // The slot of the tick this run belongs to, not of its (possibly late) start: twin runs pick the same name.
+  const slot = schedule ? cronSlot(schedule.cron, new Date()) : undefined;
+  if (schedule && slot) context.logger.info(`Cron slot ${slot.toISOString()} of '${schedule.cron}' (${schedule.source})`);
   const { cluster, store } = await context.connect();
-  const result = await runBackup({ cluster, store, logger: context.logger }, { settings, location: context.location });
+  const result = await runBackup({ cluster, store, logger: context.logger, lease }, { settings, location: context.location, slot });
   for (const [name, value] of Object.entries(backupOutputs(result))) context.setOutput(name, value);
+  if (result.skipped) {
+    context.logger.info(`Nothing to do: ${result.skipped}`);
+    await context.summary(skippedBackupSummary(result, slot));
+    return;
+  }
   await context.summary(backupSummary(result));
   if (result.phase === 'Failed') context.fail(`Backup ${result.name} failed: ${result.failure}`);
   else if (result.phase === 'PartiallyFailed') {

@@ -27,25 +27,13 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   return false;
 }
 
-/** The object at `path` (created on the way when `create`), or undefined when a segment is not an object. */
-export function objectAt(root: JsonObject, path: readonly string[], create = false): JsonObject | undefined {
+/** The object at `path`, or undefined when a segment is missing or not an object. */
+export function objectAt(root: JsonObject, path: readonly string[]): JsonObject | undefined {
   let current: JsonObject = root;
   for (const key of path) {
-    let next = current[key];
-    if (!isJsonObject(next)) {
-      if (!create) return undefined;
-      next = {};
-      current[key] = next;
-    }
-    current = next as JsonObject;
+    const next = current[key];
+    if (!isJsonObject(next)) return undefined;
+    current = next;
   }
   return current;
-}
-
-/** Removes `key` from a map and drops the map itself from its parent when it became empty. */
-export function deleteKeyAndEmptyParent(parent: JsonObject, mapKey: string, key: string): void {
-  const map = parent[mapKey];
-  if (!isJsonObject(map)) return;
-  delete map[key];
-  if (Object.keys(map).length === 0) delete parent[mapKey];
 }

@@ -1,4 +1,3 @@
-import type { KubeObject } from '../../kube/cluster.js';
 import type { ResourceModifiers } from './modifiers/rules.js';
 
 /** What the restore run decided once, that every item's transform needs. */
@@ -20,5 +19,3 @@ export interface TransformContext {
   resourceModifiers?: ResourceModifiers;
 }
 
-/** One kind's adjustment: gets a private copy to change and the item as backed up (Velero's ItemFromBackup). */
-export type KindTransform = (object: KubeObject, ctx: TransformContext, backedUp: KubeObject) => void;

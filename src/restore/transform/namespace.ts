@@ -7,13 +7,16 @@ export function mappedNamespace(namespace: string, mappings: Readonly<Record<str
 }
 
 /**
- * Moves an item to its target namespace; a Namespace object itself is renamed (Velero restores a mapped
- * Namespace under its new name). Changes the object it is given.
+ * Moves an item to its target namespace (its metadata.namespace, which Velero's backup always writes); a Namespace
+ * object itself is renamed (Velero restores a mapped Namespace under its new name), with the name label the API
+ * server keeps equal to the name. Changes the object it is given.
  */
 export function mapItemNamespace(object: KubeObject, groupResource: string, mappings: Readonly<Record<string, string>>): void {
   const meta = object.metadata;
   if (groupResource === 'namespaces') {
-    if (meta.name !== undefined) meta.name = mappedNamespace(meta.name, mappings);
+    if (meta.name === undefined) return;
+    meta.name = mappedNamespace(meta.name, mappings);
+    if (meta.labels?.[NAME_LABEL] !== undefined) meta.labels[NAME_LABEL] = meta.name;
   } else if (meta.namespace) {
     meta.namespace = mappedNamespace(meta.namespace, mappings);
   }

@@ -79,7 +79,7 @@ beforeAll(async () => {
           'pre.hook.backup.velero.io/command': '["sh", "-c", "date > /tmp/pre-hook-ran"]',
           'post.hook.backup.velero.io/command': '["sh", "-c", "date > /tmp/post-hook-ran"]'
         }
-      })
+      }, 'data')
     ),
     cluster.create(
       refs.pods,
@@ -287,11 +287,13 @@ describe('backup outcomes', () => {
     const limited = clusterFor(env.kubeconfigLimited!);
     const store = local();
     await cluster.create(refs.configmaps, cm('team-a', `${base}-limited`)).catch(() => undefined);
-    const result = await backup(store, { 'include-namespaces': 'team-a', 'include-resources': 'configmaps,namespaces,persistentvolumes' }, limited);
+    // It may read its namespace but not list namespaces or any cluster-scoped resource.
+    const result = await backup(store, { 'include-namespaces': 'team-a', 'include-resources': 'configmaps,namespaces,persistentvolumes', 'include-cluster-resources': 'true' }, limited);
     limited.close();
     expect(result.phase).toBe('PartiallyFailed');
     expect(result.archive.items.has(itemKey('configmaps', 'team-a', `${base}-limited`))).toBe(true);
-    expect(JSON.stringify(result.results.errors)).toMatch(/namespace team-a: forbidden/);
+    expect(result.archive.items.has(itemKey('namespaces', undefined, 'team-a'))).toBe(true);
+    expect(result.results.errors.cluster).toEqual([expect.stringMatching(/^cannot list persistentvolumes: forbidden/)]);
     const stored = await readJson<KubeObject>(store, backupKeys(result.name).metadata);
     expect(stored.status).toMatchObject({ phase: 'PartiallyFailed', errors: result.errors });
     await cluster.delete(refs.configmaps, `${base}-limited`, { namespace: 'team-a' });

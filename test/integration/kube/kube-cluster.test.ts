@@ -72,6 +72,16 @@ function kubectlGet(kind: string, name: string, namespace?: string): KubeObject 
   return JSON.parse(kubectl(env.kubeconfig, ['get', kind, name, '-o', 'json', ...(namespace ? ['-n', namespace] : [])])) as KubeObject;
 }
 
+/** Our read and kubectl's of the same object version: controllers may update it in between, so read until they agree. */
+async function readBoth(ref: ResourceRef, kind: string, name: string, namespace?: string): Promise<{ ours: KubeObject; theirs: KubeObject }> {
+  for (let attempt = 0; ; attempt++) {
+    const ours = (await cluster.get(ref, name, namespace))!;
+    const theirs = kubectlGet(kind, name, namespace);
+    if (ours.metadata.resourceVersion === theirs.metadata.resourceVersion || attempt === 10) return { ours, theirs };
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
 describe('KubeCluster against a real API server', () => {
   it('verifies access and reports the server version', async () => {
     await expect(cluster.verifyAccess()).resolves.toEqual({ gitVersion: expect.stringMatching(/^v1\./) });
@@ -121,17 +131,17 @@ describe('KubeCluster against a real API server', () => {
 
   it.each(objects)('round-trips a %s with no field lost', async (kind, ref, object) => {
     const created = await cluster.create(ref, object);
-    const read = await cluster.get(ref, object.metadata.name!, ns);
+    const { ours, theirs } = await readBoth(ref, kind === 'Widget' ? `widgets.${group}` : kind.toLowerCase(), object.metadata.name!, ns);
     // Everything we sent comes back, and our read equals an independent client's read of the same object.
-    expect(read).toMatchObject(object);
-    expect(read).toEqual(kubectlGet(kind === 'Widget' ? `widgets.${group}` : kind.toLowerCase(), object.metadata.name!, ns));
-    expect(created.metadata.uid).toBe(read?.metadata.uid);
+    expect(ours).toMatchObject(object);
+    expect(ours).toEqual(theirs);
+    expect(created.metadata.uid).toBe(ours.metadata.uid);
   });
 
   it('round-trips a CRD schema with x-kubernetes-*, default and enum', async () => {
-    const read = await cluster.get(refs.crds, `widgets.${group}`);
-    expect(read).toMatchObject(crd);
-    expect(read).toEqual(kubectlGet('crd', `widgets.${group}`));
+    const { ours, theirs } = await readBoth(refs.crds, 'crd', `widgets.${group}`);
+    expect(ours).toMatchObject(crd);
+    expect(ours).toEqual(theirs);
   });
 
   it('applies server defaults from the CRD schema (the default keyword reached the server intact)', async () => {
@@ -176,7 +186,7 @@ describe('KubeCluster against a real API server', () => {
     expect(ok).toEqual({ exitCode: 0, stdout: 'out\n', stderr: 'err\n' });
     const failed = await cluster.exec({ namespace: ns, pod: 'sleeper', container: 'main' }, ['sh', '-c', 'exit 3']);
     expect(failed.exitCode).toBe(3);
-    await expect(cluster.exec({ namespace: ns, pod: 'sleeper', container: 'nope' }, ['true'])).rejects.toThrow(/nope/);
+    await expect(cluster.exec({ namespace: ns, pod: 'sleeper', container: 'nope' }, ['true'])).rejects.toThrow(`cannot exec in ${ns}/sleeper container 'nope': the pod has no such container (it has: main)`);
     await expect(cluster.exec({ namespace: ns, pod: 'sleeper', container: 'main' }, ['sleep', '10'], { timeoutMs: 500 })).rejects.toThrow(/did not finish within 0.5s/);
   });
 });

@@ -6,6 +6,7 @@ import {
   DeleteObjectsCommand,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
+  PutObjectCommand,
   type S3Client
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -17,6 +18,8 @@ import { testEnvironment, uniqueName } from '../../support/environment.js';
 import { collect, failingStream, objectStoreContract, readAll } from './contract.js';
 
 const PREFIX = 'cluster-a/';
+// With KUBE_BACKUP_TEST_EXTERNAL=1 the store may be MinIO or AWS, which behave differently where Swift is peculiar.
+const onLocalSwift = process.env.KUBE_BACKUP_TEST_EXTERNAL !== '1';
 
 function s3Options(overrides: Partial<S3Options> = {}): S3Options {
   const { s3 } = testEnvironment();
@@ -57,7 +60,7 @@ function storeFor(bucket: string, options: S3Options = s3Options(), prefix = PRE
 const admin = createS3Client(s3Options());
 afterAll(() => admin.destroy());
 
-objectStoreContract(`S3 at ${process.env.KUBE_BACKUP_TEST_EXTERNAL === '1' ? 'external store' : 'local Swift'}, prefix '${PREFIX}'`, async () => {
+objectStoreContract(`S3 at ${onLocalSwift ? 'local Swift' : 'external store'}, prefix '${PREFIX}'`, async () => {
   const { bucket, cleanup } = await newBucket(admin);
   const store = storeFor(bucket);
   return {
@@ -97,6 +100,15 @@ describe('S3ObjectStore', () => {
     expect(await collect(store.listFolders('backups/'))).toEqual(['backups/one/']);
     // A sibling prefix of the same bucket sees nothing of it.
     expect(await collect(storeFor(bucket, s3Options(), 'cluster-b/').list(''))).toEqual([]);
+  });
+
+  // What the store adapter works around; if Swift changes, this says so first.
+  (onLocalSwift ? it : it.skip)('finds Swift refusing If-None-Match on PutObject (501), which the store then carries in a one-part upload', async () => {
+    const refused = admin.send(new PutObjectCommand({ Bucket: bucket, Key: `${PREFIX}probe/raw`, Body: 'x', IfNoneMatch: '*' }));
+    await expect(refused).rejects.toMatchObject({ name: 'NotImplemented', $metadata: { httpStatusCode: 501 } });
+    await store.put('probe/conditional', 'first', { ifNoneMatch: true });
+    await expect(store.put('probe/conditional', 'second', { ifNoneMatch: true })).rejects.toBeInstanceOf(AlreadyExistsError);
+    expect((await readAll(await store.get('probe/conditional'))).toString()).toBe('first');
   });
 
   it('refuses a conditional multipart put whose key appears while it uploads: Swift honours If-None-Match on completion', async () => {

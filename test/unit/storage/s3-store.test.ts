@@ -111,20 +111,49 @@ describe('S3ObjectStore over a fake transport', () => {
     expect(sent[1]!.headers['if-none-match']).toBe('*');
   });
 
-  it('puts again without If-None-Match when the store refuses it, as Swift does, and stops sending it', async () => {
-    const { store, sent } = fakeStore((r) => {
+  /** Answers as Swift's s3api does: 501 to a conditional PutObject; multipart as asked by `complete`. */
+  function swiftLike(complete: FakeAnswer) {
+    return fakeStore((r) => {
       if (r.method === 'HEAD') return { status: 404 };
-      return r.headers['if-none-match'] ? xmlError('NotImplemented', 501) : { headers: { etag: '"abc"' } };
+      if (r.method === 'PUT' && r.query['uploadId']) return { headers: { etag: '"part"' } };
+      if (r.method === 'PUT') return r.headers['if-none-match'] ? xmlError('NotImplemented', 501) : { headers: { etag: '"abc"' } };
+      if (r.query['uploads'] !== undefined) return { body: '<InitiateMultipartUploadResult><UploadId>u1</UploadId></InitiateMultipartUploadResult>' };
+      if (r.method === 'DELETE') return { status: 204 };
+      return complete;
     });
+  }
+  const describeSent = (sent: SentRequest[]) =>
+    sent.map((r) => `${r.method} ${r.path}${r.query['uploads'] !== undefined ? '?uploads' : r.query['uploadId'] ? '?uploadId' : ''} ${r.headers['if-none-match'] ?? '-'}`);
+
+  it('carries the condition in a one-part multipart upload when the store refuses it on PutObject, as Swift does', async () => {
+    const { store, sent } = swiftLike({ body: '<CompleteMultipartUploadResult><ETag>"m-1"</ETag></CompleteMultipartUploadResult>' });
     await store.put('first', 'x', { ifNoneMatch: true });
     await store.put('second', Readable.from([Buffer.from('y')]), { ifNoneMatch: true });
-    expect(sent.map((r) => `${r.method} ${r.path} ${r.headers['if-none-match'] ?? '-'}`)).toEqual([
+    expect(describeSent(sent)).toEqual([
       'HEAD /bkt/cluster-a/first -',
       'PUT /bkt/cluster-a/first *',
-      'PUT /bkt/cluster-a/first -',
+      'POST /bkt/cluster-a/first?uploads -',
+      'PUT /bkt/cluster-a/first?uploadId -',
+      'POST /bkt/cluster-a/first?uploadId *',
+      // From then on the conditional PutObject is not tried again.
       'HEAD /bkt/cluster-a/second -',
-      'PUT /bkt/cluster-a/second -'
+      'POST /bkt/cluster-a/second?uploads -',
+      'PUT /bkt/cluster-a/second?uploadId -',
+      'POST /bkt/cluster-a/second?uploadId *'
     ]);
+  });
+
+  it('aborts the one-part upload and reports AlreadyExistsError when the completion finds the key', async () => {
+    const { store, sent } = swiftLike(xmlError('InvalidRequest', 412));
+    await expect(store.put('lock', 'x', { ifNoneMatch: true })).rejects.toBeInstanceOf(AlreadyExistsError);
+    expect(describeSent(sent).slice(-2)).toEqual(['POST /bkt/cluster-a/lock?uploadId *', 'DELETE /bkt/cluster-a/lock?uploadId -']);
+  });
+
+  it('falls back to HEAD and a plain put when the store refuses the condition everywhere', async () => {
+    const { store, sent } = swiftLike(xmlError('NotImplemented', 501));
+    await store.put('first', 'x', { ifNoneMatch: true });
+    await store.put('second', 'y', { ifNoneMatch: true });
+    expect(describeSent(sent).slice(-3)).toEqual(['PUT /bkt/cluster-a/first -', 'HEAD /bkt/cluster-a/second -', 'PUT /bkt/cluster-a/second -']);
   });
 
   it('turns a 412 answer to a conditional put into AlreadyExistsError', async () => {

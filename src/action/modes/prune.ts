@@ -1,0 +1,16 @@
+import { runPrune } from '../../prune/run-prune.js';
+import { pruneOutputs, pruneSummary } from '../../prune/prune-report.js';
+import { parsePruneSettings } from '../../settings/lifecycle-settings.js';
+import type { ModeContext } from './mode-context.js';
+
+/** `mode: prune`: deletes expired backups (and their restores and Backup objects) and stale unfinished folders. */
+export async function pruneMode(context: ModeContext): Promise<void> {
+  const settings = parsePruneSettings(context.reader);
+  const { cluster, store } = await context.connect();
+  const result = await runPrune({ cluster, store, logger: context.logger }, { settings, location: context.location });
+  for (const [name, value] of Object.entries(pruneOutputs(result))) context.setOutput(name, value);
+  await context.summary(pruneSummary(result));
+  if (result.failures.length) {
+    context.fail(`Prune could not delete ${result.failures.length} backups (the next prune finishes them): ${result.failures.map((f) => `${f.name}: ${f.message}`).join('; ')}`);
+  }
+}

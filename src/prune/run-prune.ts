@@ -1,0 +1,233 @@
+import { LABELS } from '../backup/backup-object.js';
+import type { Cluster, KubeObject } from '../kube/cluster.js';
+import type { LocationPolicy } from '../settings/backup-settings.js';
+import type { PruneSettings } from '../settings/lifecycle-settings.js';
+import { readStoredBackup, statusOf, type StoredBackup } from '../storage/backup-catalog.js';
+import { BACKUPS_FOLDER, backupKeys, nameOfFolder, restoreKeys } from '../storage/layout.js';
+import { acquireLease, LeaseLostError, type Lease, type LeaseOptions } from '../storage/lease.js';
+import type { ObjectInfo, ObjectStore } from '../storage/object-store.js';
+import { BACKUP_REF } from '../sync/backup-crd.js';
+import { errorMessage, InputError } from '../util/errors.js';
+import type { Logger } from '../util/logger.js';
+import { completeCandidate } from './candidates.js';
+import { planPrune, type DeleteReason, type KeepReason, type PruneCandidate } from './plan.js';
+import { indexRestores, type RestoreIndex } from './restores.js';
+
+/**
+ * Written into a backup folder before a prune deletes anything of it, deleted last: an unfinished folder holding it
+ * is an interrupted prune, finished by the next one at once rather than after the grace period. Velero ignores
+ * unknown files in a backup folder.
+ */
+export function pruneMarkerKey(name: string): string {
+  return `${backupKeys(name).folder}kube-backup-pruning.json`;
+}
+
+/** Deletes a backup's volume snapshots. None exists yet: backups with snapshots are kept (see planPrune). */
+export interface VolumeSnapshotDeleter {
+  deleteSnapshots(backup: KubeObject): Promise<void>;
+}
+
+export interface PruneContext {
+  store: ObjectStore;
+  /** Where the backups are recorded as Backup objects; without one, only the store is pruned. */
+  cluster?: Cluster;
+  logger: Logger;
+  clock?: () => Date;
+  /** Overrides for the lease (holder, poll period, heartbeat); the ttl and wait come from the settings. */
+  lease?: Partial<LeaseOptions>;
+  snapshots?: VolumeSnapshotDeleter;
+}
+
+export interface PruneRequest {
+  settings: PruneSettings;
+  location: LocationPolicy;
+}
+
+export interface PrunedBackup {
+  name: string;
+  reason: DeleteReason;
+  phase?: string;
+  expiration?: string;
+  scheduleName?: string;
+  /** Restores made from it (their velero-restore.json names it), deleted with it. */
+  restores: string[];
+  objects: number;
+  bytes: number;
+  /** Whether the cluster's Backup object was deleted too. */
+  recordDeleted: boolean;
+}
+
+export interface KeptBackup {
+  name: string;
+  reason: KeepReason;
+  detail?: string;
+}
+
+export interface PruneResult {
+  location: string;
+  dryRun: boolean;
+  now: Date;
+  /** Deleted backups (with dry-run: those that would be). */
+  deleted: PrunedBackup[];
+  kept: KeptBackup[];
+  /** Backups whose deletion failed part way; the next prune finishes them. */
+  failures: { name: string; message: string }[];
+  warnings: string[];
+  freedBytes: number;
+}
+
+/**
+ * Deletes expired backups and stale unfinished folders, Velero's garbage collection as a one-shot run. Per backup:
+ * velero-backup.json first (the backup leaves every listing at once), then the restores made from it (their own
+ * record last, so an interrupted prune can still find them), then the rest of the folder, then the cluster's Backup
+ * object. A marker written into the folder first and deleted last tells the next prune that an unfinished folder
+ * is an interrupted prune, to finish at once rather than after the grace period given to crashed backups.
+ */
+export async function runPrune(context: PruneContext, request: PruneRequest): Promise<PruneResult> {
+  const { store, logger } = context;
+  const clock = context.clock ?? (() => new Date());
+  const { settings, location } = request;
+  if (location.accessMode === 'ReadOnly') {
+    throw new InputError('storage-access-mode', `the location '${location.name}' (${store.url}) is ReadOnly, so no backup can be deleted from it`, 'Use storage-access-mode: ReadWrite to prune');
+  }
+  const lease = settings.dryRun
+    ? undefined
+    : await acquireLease(store, { operation: 'prune', ttlMs: settings.lease.ttlMs, waitMs: settings.lease.waitMs, clock, logger, ...context.lease });
+  try {
+    return await prune(context, request, clock(), lease);
+  } finally {
+    await lease?.release();
+  }
+}
+
+async function prune(context: PruneContext, { settings, location }: PruneRequest, now: Date, lease: Lease | undefined): Promise<PruneResult> {
+  const { store, logger } = context;
+  const result: PruneResult = { location: store.url, dryRun: settings.dryRun, now, deleted: [], kept: [], failures: [], warnings: [], freedBytes: 0 };
+  const warn = (message: string) => {
+    result.warnings.push(message);
+    logger.warn(message);
+  };
+
+  const candidates: PruneCandidate[] = [];
+  const backups = new Map<string, KubeObject>();
+  for await (const folder of store.listFolders(BACKUPS_FOLDER)) {
+    const name = nameOfFolder(folder, BACKUPS_FOLDER);
+    let stored: StoredBackup;
+    try {
+      stored = await readStoredBackup(store, name);
+    } catch (err) {
+      // A velero-backup.json the store cannot return (on Swift, one a killed prune deleted half of) is corrupt,
+      // unless the folder is marked as being pruned.
+      if (await store.head(pruneMarkerKey(name))) {
+        candidates.push({ name, state: 'unfinished', lastModified: now, pruning: true });
+        continue;
+      }
+      stored = { name, state: 'corrupt', problem: `velero-backup.json cannot be read: ${errorMessage(err)}` };
+    }
+    if (stored.state === 'complete') {
+      candidates.push(completeCandidate(name, stored.backup));
+      backups.set(name, stored.backup);
+    } else if (stored.state === 'corrupt') {
+      candidates.push({ name, state: 'corrupt', problem: stored.problem });
+      warn(`Backup ${name} is kept: ${stored.problem}`);
+    } else {
+      const objects = await listAll(store, folder);
+      const lastModified = new Date(Math.max(0, ...objects.map((o) => o.lastModified.getTime())));
+      candidates.push({ name, state: 'unfinished', lastModified, pruning: objects.some((o) => o.key === pruneMarkerKey(name)) });
+    }
+  }
+
+  const decisions = planPrune(candidates, { now, keepLast: settings.keepLast, unfinishedGraceMs: settings.unfinishedGraceMs, canDeleteSnapshots: context.snapshots !== undefined });
+  const doomed = decisions.filter((d) => d.action === 'delete');
+  for (const d of decisions) if (d.action === 'keep') result.kept.push({ name: d.name, reason: d.reason, detail: d.detail });
+  logger.info(`${candidates.length} backup folders in ${store.url}; ${doomed.length} to delete${settings.dryRun ? ' (dry run: none will be)' : ''}`);
+  if (doomed.length === 0) return result;
+
+  const restores = await indexRestores(store);
+  for (const p of restores.problems) warn(`Restore ${p.restore} is kept: ${p.problem}`);
+
+  for (const decision of doomed) {
+    if (decision.action !== 'delete') continue;
+    lease?.assertHeld();
+    const backup = backups.get(decision.name);
+    const status = backup ? statusOf(backup) : undefined;
+    const pruned: PrunedBackup = {
+      name: decision.name,
+      reason: decision.reason,
+      phase: status?.phase,
+      expiration: status?.expiration,
+      scheduleName: backup?.metadata.labels?.[LABELS.scheduleName],
+      restores: restores.byBackup.get(decision.name) ?? [],
+      objects: 0,
+      bytes: 0,
+      recordDeleted: false
+    };
+    try {
+      await deleteBackup(context, pruned, backup, restores, settings.dryRun);
+      if (!settings.dryRun && context.cluster) pruned.recordDeleted = await deleteRecord(context.cluster, decision.name, settings.veleroNamespace, location.name, warn);
+      result.deleted.push(pruned);
+      result.freedBytes += pruned.bytes;
+      const what = decision.reason === 'expired' ? `expired ${pruned.expiration}` : 'unfinished';
+      const extra = pruned.restores.length ? ` and ${pruned.restores.length} restores` : '';
+      logger.info(`${settings.dryRun ? 'Would delete' : 'Deleted'} backup ${decision.name} (${what})${extra}: ${pruned.objects} objects, ${pruned.bytes} bytes`);
+    } catch (err) {
+      if (err instanceof LeaseLostError) throw err;
+      result.failures.push({ name: decision.name, message: errorMessage(err) });
+      logger.error(`Could not delete backup ${decision.name}; the next prune finishes it: ${errorMessage(err)}`);
+    }
+  }
+  return result;
+}
+
+/** Deletes (or, in a dry run, measures) one backup folder and the restores made from it, in the safe order. */
+async function deleteBackup(context: PruneContext, pruned: PrunedBackup, backup: KubeObject | undefined, restores: RestoreIndex, dryRun: boolean): Promise<void> {
+  const { store } = context;
+  const keys = backupKeys(pruned.name);
+  const folder = await listAll(store, keys.folder);
+  const restoreObjects = await Promise.all(pruned.restores.map(async (name) => ({ name, objects: await listAll(store, restoreKeys(name).folder) })));
+  for (const objects of [folder, ...restoreObjects.map((r) => r.objects)]) {
+    pruned.objects += objects.length;
+    pruned.bytes += objects.reduce((sum, o) => sum + o.size, 0);
+  }
+  if (dryRun) return;
+
+  const marker = pruneMarkerKey(pruned.name);
+  if (!folder.some((o) => o.key === marker)) {
+    await store.put(marker, `${JSON.stringify({ reason: pruned.reason, expiration: pruned.expiration }, null, 2)}\n`, { contentType: 'application/json' });
+  }
+  if (backup && context.snapshots) await context.snapshots.deleteSnapshots(backup);
+  if (folder.some((o) => o.key === keys.metadata)) await store.deleteMany([keys.metadata]);
+  for (const restore of restoreObjects) {
+    const record = restoreKeys(restore.name).metadata;
+    await store.deleteMany(restore.objects.map((o) => o.key).filter((key) => key !== record));
+    await store.deleteMany([record]);
+  }
+  await store.deleteMany(folder.map((o) => o.key).filter((key) => key !== keys.metadata && key !== marker));
+  await store.deleteMany([marker]);
+  restores.byBackup.delete(pruned.name);
+}
+
+/**
+ * Deletes the cluster's Backup object of a pruned backup, if it belongs to this location. Failing to is a warning:
+ * the next sync deletes a record whose folder is gone.
+ */
+async function deleteRecord(cluster: Cluster, name: string, namespace: string, locationName: string, warn: (message: string) => void): Promise<boolean> {
+  try {
+    const record = await cluster.get(BACKUP_REF, name, namespace);
+    if (!record) return false;
+    const location = record.metadata.labels?.[LABELS.storageLocation] ?? (record.spec as { storageLocation?: string } | undefined)?.storageLocation;
+    if (location !== locationName) return false;
+    return await cluster.delete(BACKUP_REF, name, { namespace });
+  } catch (err) {
+    // A cluster without the Backup CRD answers 404, which get() already maps to undefined.
+    warn(`Backup ${name}: could not delete its Backup object in namespace ${namespace}: ${errorMessage(err)}`);
+    return false;
+  }
+}
+
+async function listAll(store: ObjectStore, prefix: string): Promise<ObjectInfo[]> {
+  const objects: ObjectInfo[] = [];
+  for await (const info of store.list(prefix)) objects.push(info);
+  return objects;
+}
+

@@ -1,0 +1,111 @@
+import type { KubeObject } from '../../kube/cluster.js';
+import { cloneJson, isJsonObject } from '../compare/json.js';
+import type { TransformContext } from './context.js';
+import { transformJob } from './job.js';
+import { addRestoreLabels, resetMetadataAndStatus } from './metadata.js';
+import { applyResourceModifiers } from './modifiers/apply.js';
+import { mapItemNamespace } from './namespace.js';
+import { transformPod } from './pod.js';
+import { transformPersistentVolume } from './pv.js';
+import { transformPersistentVolumeClaim } from './pvc.js';
+import { mapSubjectNamespaces } from './rbac.js';
+import { transformSecret } from './secret.js';
+import { transformService } from './service.js';
+import { transformServiceAccount } from './service-account.js';
+import { skipReason } from './skip.js';
+import { mapStorageClass } from './storage-class.js';
+
+export type { TransformContext } from './context.js';
+
+export type TransformResult =
+  /** What to create. `notes` say what changed beyond the routine (modifier rules applied, a claim unbound). */
+  | { object: KubeObject; notes: string[] }
+  /** Not restored, by design; the reason is for the report. */
+  | { skip: string }
+  /** The item cannot be restored as asked (a resource modifier failed); an error of the restore, as in Velero. */
+  | { fail: string };
+
+/**
+ * Everything that happens to a backed-up item before it is created, in Velero's order (restoreItem):
+ *   1. items Velero does not restore are skipped (finished pods and Jobs, mirror pods, generated token Secrets,
+ *      PVs with reclaim policy Delete, ... see skipReason), judged on the item as backed up;
+ *   2. server metadata, status and (unless preserved) ownerReferences are removed;
+ *   3. resource modifiers apply, matching the backed-up namespace and name (Velero applies them before its
+ *      restore item actions and the namespace mapping, so a later step, e.g. dropping a Service's clusterIP,
+ *      wins over a modifier);
+ *   4. the per-kind adjustments of Velero's restore item actions;
+ *   5. the namespace mapping;
+ *   6. the velero.io/backup-name and restore-name labels.
+ * The input is not changed. Whole resources never restored (NEVER_RESTORED) and the filters are the caller's
+ * business (plan/), as is the Namespace to create for a mapped namespace (namespaceForTarget).
+ */
+export function transformForRestore(backedUp: KubeObject, groupResource: string, ctx: TransformContext): TransformResult {
+  const skip = skipReason(backedUp, groupResource);
+  if (skip) return { skip };
+
+  let object = cloneJson(backedUp);
+  resetMetadataAndStatus(object, ctx.preserveOwnerReferences);
+  const notes: string[] = [];
+
+  if (ctx.resourceModifiers) {
+    const outcome = applyResourceModifiers(object, groupResource, ctx.resourceModifiers);
+    if (outcome.errors.length) return { fail: outcome.errors.join('; ') };
+    object = outcome.object;
+    if (outcome.applied.length) notes.push(`resource modifier rule${outcome.applied.length > 1 ? 's' : ''} ${outcome.applied.join(', ')} applied`);
+  }
+
+  notes.push(...applyKindTransforms(object, groupResource, ctx, backedUp));
+  mapItemNamespace(object, groupResource, ctx.namespaceMappings);
+  addRestoreLabels(object, ctx.backupName, ctx.restoreName);
+  return { object, notes };
+}
+
+/** Velero's built-in restore item actions, one function per kind. Returns notes. */
+function applyKindTransforms(object: KubeObject, groupResource: string, ctx: TransformContext, backedUp: KubeObject): string[] {
+  const notes: string[] = [];
+  switch (groupResource) {
+    case 'services':
+      transformService(object, ctx.preserveNodePorts, backedUp);
+      break;
+    case 'pods':
+      transformPod(object);
+      break;
+    case 'jobs.batch':
+      transformJob(object);
+      break;
+    case 'serviceaccounts':
+      transformServiceAccount(object);
+      break;
+    case 'secrets':
+      transformSecret(object);
+      break;
+    case 'persistentvolumeclaims': {
+      const before = volumeName(object);
+      transformPersistentVolumeClaim(object, ctx.restoredVolumes);
+      if (before && !volumeName(object)) notes.push(`spec.volumeName ${before} removed: that volume is not restored, a new one will be provisioned`);
+      mapStorageClass(object, groupResource, ctx.storageClassMappings);
+      break;
+    }
+    case 'persistentvolumes':
+      transformPersistentVolume(object, ctx.namespaceMappings);
+      mapStorageClass(object, groupResource, ctx.storageClassMappings);
+      break;
+    case 'statefulsets.apps':
+      mapStorageClass(object, groupResource, ctx.storageClassMappings);
+      break;
+    case 'rolebindings.rbac.authorization.k8s.io':
+    case 'clusterrolebindings.rbac.authorization.k8s.io':
+      mapSubjectNamespaces(object, ctx.namespaceMappings);
+      break;
+  }
+  return notes;
+}
+
+function volumeName(object: KubeObject): string | undefined {
+  return isJsonObject(object.spec) && typeof object.spec.volumeName === 'string' && object.spec.volumeName ? object.spec.volumeName : undefined;
+}
+
+export { namespaceForTarget } from './namespace.js';
+export { rewriteOwnerReferences, type OwnerUidLookup } from './owner-references.js';
+export { volumesToRestore } from './pv.js';
+export { parseResourceModifiers } from './modifiers/parse.js';

@@ -1,0 +1,88 @@
+import { LABELS } from '../backup/backup-object.js';
+import type { KubeObject } from '../kube/cluster.js';
+import type { StoredBackup } from '../storage/backup-catalog.js';
+
+/**
+ * Which Backup objects sync creates and deletes: the pure decision. Object storage is the truth (Velero's backup
+ * sync controller): a backup folder with a valid velero-backup.json and no Backup object of that name gets one; a
+ * Completed or PartiallyFailed Backup object of this location whose folder is gone is deleted.
+ */
+export interface SyncInput {
+  /** Every folder under backups/, read. */
+  stored: readonly StoredBackup[];
+  /** The Backup objects in the namespace. */
+  records: readonly KubeObject[];
+  locationName: string;
+  namespace: string;
+}
+
+export interface SyncPlan {
+  /** Backup objects to create, ready to send. */
+  create: KubeObject[];
+  /** Names of Backup objects to delete. */
+  delete: string[];
+  /** Backups already recorded. */
+  present: string[];
+  /** Folders that cannot be synced, and why (corrupt velero-backup.json). */
+  skipped: { name: string; problem: string }[];
+}
+
+/** Phases of a Backup object that only a finished backup has; others may belong to a backup still being written. */
+export const SYNCED_PHASES: ReadonlySet<string> = new Set(['Completed', 'PartiallyFailed']);
+
+export function planSync(input: SyncInput): SyncPlan {
+  const plan: SyncPlan = { create: [], delete: [], present: [], skipped: [] };
+  const recorded = new Set(input.records.map((r) => r.metadata.name));
+  const folders = new Set(input.stored.map((s) => s.name));
+  for (const stored of input.stored) {
+    if (stored.state === 'unfinished') continue;
+    if (stored.state === 'corrupt') {
+      plan.skipped.push({ name: stored.name, problem: stored.problem });
+      continue;
+    }
+    const problem = backupProblem(stored.name, stored.backup);
+    if (problem) {
+      plan.skipped.push({ name: stored.name, problem });
+      continue;
+    }
+    if (recorded.has(stored.name)) plan.present.push(stored.name);
+    else plan.create.push(recordFor(stored.backup, input.locationName, input.namespace));
+  }
+  for (const record of input.records) {
+    const name = record.metadata.name;
+    if (!name || folders.has(name)) continue;
+    if (record.metadata.labels?.[LABELS.storageLocation] !== input.locationName) continue;
+    const phase = (record.status as { phase?: string } | undefined)?.phase;
+    if (phase && SYNCED_PHASES.has(phase)) plan.delete.push(name);
+  }
+  return plan;
+}
+
+/** Why a velero-backup.json that parsed cannot be synced, if it cannot. */
+export function backupProblem(folderName: string, backup: KubeObject): string | undefined {
+  if (backup.apiVersion !== 'velero.io/v1') return `velero-backup.json holds apiVersion '${String(backup.apiVersion)}', not velero.io/v1`;
+  if (backup.metadata.name !== folderName) return `velero-backup.json names the backup '${String(backup.metadata.name)}', not '${folderName}' as its folder does`;
+  if (backup.spec !== undefined && (typeof backup.spec !== 'object' || backup.spec === null || Array.isArray(backup.spec))) return 'velero-backup.json has a spec that is not an object';
+  return undefined;
+}
+
+// Set by the API server of the cluster that held the object; meaningless (or refused) in another.
+const SERVER_FIELDS = ['uid', 'resourceVersion', 'generation', 'selfLink', 'creationTimestamp', 'managedFields', 'deletionTimestamp', 'deletionGracePeriodSeconds'];
+
+/**
+ * The Backup object to create for a stored backup: in `namespace`, with spec.storageLocation and the
+ * storage-location label naming this location (the location may have another name in this cluster than in the one
+ * that wrote it, as Velero's sync does). Owner references are dropped: they point at objects (a Schedule) of the
+ * cluster that wrote the backup, and the garbage collector would delete the record at once.
+ */
+export function recordFor(backup: KubeObject, locationName: string, namespace: string): KubeObject {
+  const copy = structuredClone(backup);
+  const metadata = copy.metadata;
+  for (const field of SERVER_FIELDS) delete metadata[field];
+  delete metadata.ownerReferences;
+  delete metadata.generateName;
+  metadata.namespace = namespace;
+  metadata.labels = { ...(metadata.labels ?? {}), [LABELS.storageLocation]: locationName };
+  copy.spec = { ...((copy.spec as Record<string, unknown> | undefined) ?? {}), storageLocation: locationName };
+  return copy;
+}

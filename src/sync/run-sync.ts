@@ -1,0 +1,169 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Cluster, KubeObject } from '../kube/cluster.js';
+import type { LocationPolicy } from '../settings/backup-settings.js';
+import type { SyncSettings } from '../settings/lifecycle-settings.js';
+import { readStoredBackup, type StoredBackup } from '../storage/backup-catalog.js';
+import { BACKUPS_FOLDER, nameOfFolder } from '../storage/layout.js';
+import { acquireLease, type LeaseOptions } from '../storage/lease.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import { errorMessage, InputError } from '../util/errors.js';
+import type { Logger } from '../util/logger.js';
+import { BACKUP_CRD_NAME, BACKUP_REF, backupCrd, CRD_REF, NAMESPACE_REF } from './backup-crd.js';
+import { planSync } from './plan.js';
+
+export interface SyncContext {
+  store: ObjectStore;
+  cluster: Cluster;
+  logger: Logger;
+  clock?: () => Date;
+  /** Overrides for the lease (holder, poll period, heartbeat); the ttl and wait come from the settings. */
+  lease?: Partial<LeaseOptions>;
+  /** How long to wait for an installed CRD to be served. */
+  crdTimeoutMs?: number;
+}
+
+export interface SyncRequest {
+  settings: SyncSettings;
+  location: LocationPolicy;
+}
+
+export interface SyncResult {
+  location: string;
+  namespace: string;
+  created: string[];
+  deleted: string[];
+  /** Backups the cluster already recorded. */
+  present: number;
+  /** Folders not synced: a corrupt velero-backup.json, or a Backup object the API server refused. */
+  skipped: { name: string; problem: string }[];
+  crdInstalled: boolean;
+  namespaceCreated: boolean;
+}
+
+/**
+ * Makes the cluster's Backup objects match the location (the bucket is the truth), as Velero's backup sync does,
+ * so a new cluster sees an old one's backups before a restore and a Velero installed later picks them up. A
+ * ReadOnly location is synced too; only a ReadWrite one is leased, since sync writes nothing to it.
+ */
+export async function runSync(context: SyncContext, request: SyncRequest): Promise<SyncResult> {
+  const { store, logger } = context;
+  const clock = context.clock ?? (() => new Date());
+  const { settings, location } = request;
+  const lease =
+    location.accessMode === 'ReadOnly'
+      ? undefined
+      : await acquireLease(store, { operation: 'sync', ttlMs: settings.lease.ttlMs, waitMs: settings.lease.waitMs, clock, logger, ...context.lease });
+  try {
+    return await sync(context, request);
+  } finally {
+    await lease?.release();
+  }
+}
+
+async function sync({ store, cluster, logger, crdTimeoutMs = 60_000 }: SyncContext, { settings, location }: SyncRequest): Promise<SyncResult> {
+  const namespace = settings.veleroNamespace;
+  const result: SyncResult = { location: store.url, namespace, created: [], deleted: [], present: 0, skipped: [], crdInstalled: false, namespaceCreated: false };
+
+  if (!(await servesBackups(cluster))) {
+    if (!settings.installCrds) {
+      throw new InputError(
+        'install-crds',
+        `the cluster ${cluster.server} has no ${BACKUP_CRD_NAME} CRD, so it cannot record backups`,
+        'Install Velero, or set install-crds: true to install a Backup CRD'
+      );
+    }
+    logger.info(`Installing the ${BACKUP_CRD_NAME} CRD in ${cluster.server}`);
+    try {
+      await cluster.create(CRD_REF, backupCrd());
+      result.crdInstalled = true;
+    } catch (err) {
+      if (statusCode(err) !== 409) throw err; // installed meanwhile by someone else: wait for it all the same
+    }
+    await waitUntilServed(cluster, namespace, crdTimeoutMs);
+  }
+  result.namespaceCreated = await ensureNamespace(cluster, namespace);
+  if (result.namespaceCreated) logger.info(`Created namespace ${namespace}`);
+
+  const stored: StoredBackup[] = [];
+  for await (const folder of store.listFolders(BACKUPS_FOLDER)) {
+    const name = nameOfFolder(folder, BACKUPS_FOLDER);
+    try {
+      stored.push(await readStoredBackup(store, name));
+    } catch (err) {
+      // One unreadable velero-backup.json is reported and skipped, like a corrupt one, never fatal for the rest.
+      stored.push({ name, state: 'corrupt', problem: `velero-backup.json cannot be read: ${errorMessage(err)}` });
+    }
+  }
+  const records: KubeObject[] = [];
+  for await (const record of cluster.list(BACKUP_REF, { namespace })) records.push(record);
+
+  const plan = planSync({ stored, records, locationName: location.name, namespace });
+  result.present = plan.present.length;
+  for (const skipped of plan.skipped) {
+    result.skipped.push(skipped);
+    logger.warn(`Backup ${skipped.name} is not synced: ${skipped.problem}`);
+  }
+  for (const record of plan.create) {
+    const name = record.metadata.name!;
+    try {
+      await cluster.create(BACKUP_REF, record, { namespace });
+      result.created.push(name);
+      logger.info(`Created Backup ${namespace}/${name}`);
+    } catch (err) {
+      if (statusCode(err) === 409) {
+        result.present++; // created meanwhile, by Velero's own sync for one
+        continue;
+      }
+      result.skipped.push({ name, problem: `the API server refused its Backup object: ${errorMessage(err)}` });
+      logger.warn(`Backup ${name} is not synced: the API server refused its Backup object: ${errorMessage(err)}`);
+    }
+  }
+  for (const name of plan.delete) {
+    if (await cluster.delete(BACKUP_REF, name, { namespace })) {
+      result.deleted.push(name);
+      logger.info(`Deleted Backup ${namespace}/${name}: its folder is gone from ${store.url}`);
+    }
+  }
+  logger.info(`Synced ${store.url} into ${cluster.server}: ${result.created.length} created, ${result.deleted.length} deleted, ${result.present} already present, ${result.skipped.length} skipped`);
+  return result;
+}
+
+async function servesBackups(cluster: Cluster): Promise<boolean> {
+  const discovery = await cluster.discover();
+  return discovery.resources.some((r) => r.group === BACKUP_REF.group && r.version === BACKUP_REF.version && r.name === BACKUP_REF.resource);
+}
+
+/** Waits for the new CRD to be Established and its resource listable. */
+async function waitUntilServed(cluster: Cluster, namespace: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const crd = await cluster.get(CRD_REF, BACKUP_CRD_NAME);
+    const conditions = ((crd?.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? []);
+    if (conditions.some((c) => c.type === 'Established' && c.status === 'True')) {
+      try {
+        await cluster.listPage(BACKUP_REF, { namespace, limit: 1 });
+        return;
+      } catch {
+        // not served yet
+      }
+    }
+    if (Date.now() > deadline) throw new Error(`the ${BACKUP_CRD_NAME} CRD was created but is not served after ${timeoutMs / 1000}s`);
+    await sleep(250);
+  }
+}
+
+async function ensureNamespace(cluster: Cluster, namespace: string): Promise<boolean> {
+  if (await cluster.get(NAMESPACE_REF, namespace)) return false;
+  try {
+    await cluster.create(NAMESPACE_REF, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
+    return true;
+  } catch (err) {
+    if (statusCode(err) === 409) return false;
+    throw err;
+  }
+}
+
+function statusCode(err: unknown): number | undefined {
+  const code = (err as { statusCode?: unknown } | undefined)?.statusCode;
+  return typeof code === 'number' ? code : undefined;
+}
