@@ -7,10 +7,12 @@ import { errorMessage } from '../util/errors.js';
 import { actionInputReader, actionProcessContext } from './inputs.js';
 import { actionLogger } from './logger.js';
 import { backupMode } from './modes/backup.js';
+import { restoreMode } from './modes/restore.js';
 import type { ModeRunner } from './modes/mode-context.js';
 
 const MODES: Partial<Record<Mode, ModeRunner>> = {
-  backup: backupMode
+  backup: backupMode,
+  restore: restoreMode
 };
 
 /**

@@ -16,8 +16,7 @@ export function addLifecycleCommands(program: Command, io: CliIo): void {
   withFlags(withConnectionFlags(program.command('prune')), [...PRUNE_INPUTS, ...LEASE_INPUTS])
     .description('delete expired backups, the restores made from them and their Backup objects, and stale unfinished backup folders')
     .action(async (options: Record<string, unknown>) => {
-      const reader = flagReader(options);
-      const connection = parseConnectionSettings(reader, processContext(io), options.kubeconfig as string | undefined);
+      const { reader, connection } = connectionFlags(io, options);
       const location = parseLocationPolicy(reader);
       const settings = parsePruneSettings(reader);
       const ports = await connect(connection, CLI_KUBECONFIG_NAMES);
@@ -33,8 +32,7 @@ export function addLifecycleCommands(program: Command, io: CliIo): void {
   withFlags(withConnectionFlags(program.command('sync')), [...SYNC_INPUTS, ...LEASE_INPUTS])
     .description("create the cluster's Backup objects for the backups in the location, and delete those whose backup is gone")
     .action(async (options: Record<string, unknown>) => {
-      const reader = flagReader(options);
-      const connection = parseConnectionSettings(reader, processContext(io), options.kubeconfig as string | undefined);
+      const { reader, connection } = connectionFlags(io, options);
       const location = parseLocationPolicy(reader);
       const settings = parseSyncSettings(reader);
       const ports = await connect(connection, CLI_KUBECONFIG_NAMES);
@@ -45,6 +43,16 @@ export function addLifecycleCommands(program: Command, io: CliIo): void {
         ports.cluster.close?.();
       }
     });
+}
+
+/**
+ * The flags as inputs, and the connection. `--kubeconfig` is a path, not the action's kubeconfig content, so it
+ * is kept out of the reader and passed as the path.
+ */
+function connectionFlags(io: CliIo, options: Record<string, unknown>) {
+  const { kubeconfig, ...rest } = options;
+  const reader = flagReader(rest);
+  return { reader, connection: parseConnectionSettings(reader, processContext(io), kubeconfig as string | undefined) };
 }
 
 /** Adds each input as a flag once (velero-namespace is both a prune and a sync input). */

@@ -1,5 +1,6 @@
 import type { BackupResult } from '../backup/run.js';
 import { markdownTable } from './markdown.js';
+import { flattenResults } from './results.js';
 
 /** The step outputs of a backup, by their action names. */
 export function backupOutputs(result: BackupResult): Record<string, string> {
@@ -27,21 +28,13 @@ export function backupSummary(result: BackupResult): string {
     lines.push('### Items per resource type', '', markdownTable(['Resource', 'Items'], sortedCounts(result.itemsByResource)), '');
     lines.push('### Items per namespace', '', markdownTable(['Namespace', 'Items'], sortedCounts(result.itemsByNamespace)), '');
   }
-  const errors = flatten(result.results.errors);
+  const errors = flattenResults(result.results.errors);
   if (errors.length) lines.push('### Errors', '', ...errors.slice(0, 50).map((e) => `- ${e}`), errors.length > 50 ? `- … and ${errors.length - 50} more (see the results file)` : '', '');
-  const warnings = flatten(result.results.warnings);
+  const warnings = flattenResults(result.results.warnings);
   if (warnings.length) lines.push('### Warnings', '', ...warnings.slice(0, 20).map((w) => `- ${w}`), '');
   return lines.join('\n');
 }
 
 function sortedCounts(counts: Map<string, number>): string[][] {
   return [...counts.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([key, n]) => [key, String(n)]);
-}
-
-function flatten(bucket: { velero?: string[]; cluster?: string[]; namespaces?: Record<string, string[]> }): string[] {
-  return [
-    ...(bucket.velero ?? []),
-    ...(bucket.cluster ?? []),
-    ...Object.entries(bucket.namespaces ?? {}).flatMap(([ns, messages]) => messages.map((m) => `${ns}: ${m}`))
-  ];
 }

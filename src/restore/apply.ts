@@ -2,17 +2,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Cluster, KubeObject, ResourceRef } from '../kube/cluster.js';
 import { KubeApiError } from '../kube/http.js';
 import { errorMessage } from '../util/errors.js';
+import type { FieldChange } from './compare/diff.js';
 
 export const EXISTING_RESOURCE_POLICIES = ['none', 'update', 'recreate'] as const;
 export type ExistingResourcePolicy = (typeof EXISTING_RESOURCE_POLICIES)[number];
-
-/** One changed field, as a dry run shows it; Secret values are already masked by whoever computed it. */
-export interface FieldChange {
-  path: string;
-  from?: unknown;
-  to?: unknown;
-  masked?: boolean;
-}
 
 /** How an object in the backup relates to the live one: supplied by the comparison module. */
 export interface Comparison {

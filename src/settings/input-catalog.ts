@@ -21,24 +21,47 @@ export const CONNECTION_INPUTS: InputSpec[] = [
   { name: 's3-insecure-skip-tls-verify', description: "do not verify the S3 endpoint's certificate (tests only)" }
 ];
 
-export const BACKUP_INPUTS: InputSpec[] = [
+/** Filters both backup and restore take, with the same meaning. */
+export const FILTER_INPUTS: InputSpec[] = [
+  { name: 'include-namespaces', description: 'namespaces, comma-separated globs (default *)' },
+  { name: 'exclude-namespaces', description: 'namespaces to leave out, comma-separated globs' },
+  { name: 'include-resources', description: 'resources: resource.group, short names or kinds, comma-separated (default *)' },
+  { name: 'exclude-resources', description: 'resources to leave out, same syntax' },
+  { name: 'include-cluster-resources', description: 'true, false or auto (default): all cluster-scoped resources, none, or all when every namespace is included and related ones otherwise' },
+  { name: 'selector', description: 'only objects matching this label selector (kubectl syntax)' },
+  { name: 'or-selector', description: "objects matching any of these selectors: 'a=b or c=d'" },
+  { name: 'concurrency', description: 'work in parallel: resource types listed (backup, default 8), objects created (restore, default 16)' },
+  { name: 'fail-on-partial', description: 'fail when the run ends PartiallyFailed', flag: true }
+];
+
+const BACKUP_ONLY_INPUTS: InputSpec[] = [
   { name: 'backup-name', description: 'name of the backup (default: <schedule-name>-YYYYMMDDhhmmss or backup-YYYYMMDDhhmmss, UTC)' },
   { name: 'schedule-name', description: 'schedule this backup belongs to: names it and labels it velero.io/schedule-name' },
   { name: 'ttl', description: 'how long to keep the backup, as a Go duration (default 720h0m0s)' },
-  { name: 'include-namespaces', description: 'namespaces to back up, comma-separated globs (default *)' },
-  { name: 'exclude-namespaces', description: 'namespaces to leave out, comma-separated globs' },
-  { name: 'include-resources', description: 'resources to back up: resource.group, short names or kinds, comma-separated (default *)' },
-  { name: 'exclude-resources', description: 'resources to leave out, same syntax' },
-  { name: 'include-cluster-resources', description: 'true, false or auto (default): all cluster-scoped resources, none, or all when every namespace is included and related ones otherwise' },
-  { name: 'selector', description: "back up only objects matching this label selector (kubectl syntax)" },
-  { name: 'or-selector', description: "back up objects matching any of these selectors: 'a=b or c=d'" },
   { name: 'all-api-versions', description: 'also store every other served version of each resource', flag: true },
   { name: 'hooks', description: "backup hooks in the shape of Velero's Backup spec.hooks, as YAML or JSON" },
-  { name: 'concurrency', description: 'resource types listed in parallel (default 8)' },
   { name: 'page-size', description: 'objects per list page (default 500)' },
   { name: 'compression-level', description: 'gzip level 1-9 of the tarball (default 6)' },
-  { name: 'fail-on-partial', description: 'fail the step when the backup is PartiallyFailed', flag: true }
 ];
 
+export const BACKUP_INPUTS: InputSpec[] = [...FILTER_INPUTS, ...BACKUP_ONLY_INPUTS];
+
+const RESTORE_ONLY_INPUTS: InputSpec[] = [
+  { name: 'from-backup', description: "backup to restore, or 'latest' for the newest Completed one" },
+  { name: 'from-schedule', description: 'restore the newest Completed backup of this schedule' },
+  { name: 'restore-name', description: 'name of the restore (default: <backup>-YYYYMMDDhhmmss)' },
+  { name: 'include-names', description: 'only these objects: <namespace>/<resource.group>/<name> or <resource.group>/<name>, comma-separated, globs in names' },
+  { name: 'namespace-mappings', description: "restore namespaces under other names: 'src:dst,src2:dst2'" },
+  { name: 'storage-class-mappings', description: "change storage classes of volumes and claims: 'old:new,...'" },
+  { name: 'resource-modifiers', description: "Velero's resource modifier rules (YAML): JSON patches and merge patches with conditions" },
+  { name: 'existing-resource-policy', description: 'objects that already exist: none (leave, report differences; default), update (merge patch) or recreate' },
+  { name: 'preserve-nodeports', description: 'keep the node ports of Services', flag: true },
+  { name: 'preserve-owner-references', description: 'keep ownerReferences whose owner this restore creates, with the new uid', flag: true },
+  { name: 'restore-hooks', description: "restore hooks in the shape of Velero's Restore spec.hooks (YAML or JSON)" },
+  { name: 'dry-run', description: 'only plan: what would be created, updated, left or skipped, with the changes; nothing is written', flag: true }
+];
+
+export const RESTORE_INPUTS: InputSpec[] = [...FILTER_INPUTS, ...RESTORE_ONLY_INPUTS];
+
 /** Every input but `mode` and `kubeconfig`, which the action reads itself and the CLI spells differently. */
-export const ALL_INPUTS: InputSpec[] = [...CONNECTION_INPUTS, ...BACKUP_INPUTS];
+export const ALL_INPUTS: InputSpec[] = [...CONNECTION_INPUTS, ...FILTER_INPUTS, ...BACKUP_ONLY_INPUTS, ...RESTORE_ONLY_INPUTS];

@@ -14,11 +14,13 @@ import type { ObjectStore } from './object-store.js';
  * restores/ that Velero tolerates, and says who holds it until when.
  *
  * - Acquire: a conditional create of LEASE_KEY. Where the store makes that atomic (a local directory: link(2); AWS
- *   S3: If-None-Match) two runs can never both hold it. Other S3-compatible stores only check before they write
- *   (S3ObjectStore's head-then-put; Swift's If-None-Match on CompleteMultipartUpload is no better: in tests, 1 to 4
- *   of 10 simultaneous creates succeeded), so several runs may "create" the lease at once, the last write winning.
- *   There, a creator waits `settleMs` and reads the lease back: only the run whose token it holds goes on. This is
- *   safe as long as no racing PUT takes longer than settleMs to land; a slower one is the residual risk.
+ *   S3: If-None-Match on PutObject) two runs can never both hold it. Other S3-compatible stores only check before
+ *   they write: a HEAD then a PUT, and Swift's If-None-Match on CompleteMultipartUpload is no better (measured on
+ *   the test Swift: 1 to 4 of 10 simultaneous one-part uploads to a new key succeeded; of 2 racing HEAD+upload
+ *   writers, both succeeded in 10 of 10 rounds). So several runs may "create" the lease at once, the last write
+ *   winning. There a creator waits `settleMs` (1s) and reads the lease back: only the run whose token it holds
+ *   goes on. That is safe as long as no racing PUT takes longer than settleMs to land after its HEAD; a slower one
+ *   is the residual risk (two holders), which only arises when two runs start within that window.
  * - Renew: the holder rewrites the lease with a later expiry every `renewEveryMs` (heartbeat), after checking that
  *   the lease still carries its token. A lease not renewed for `ttlMs` (a crashed runner) is stale.
  * - Take over a stale lease: first win a claim, a conditional create of a key named after the stale lease's token,
@@ -221,9 +223,9 @@ export async function withLease<T>(store: ObjectStore, options: LeaseOptions, wo
 /**
  * Creates `key` only if absent; true when this run's write is the one that stands. On a store whose conditional
  * create is not atomic: a check, a plain write, then after `settleMs` a read-back, where a racing run's later write
- * means we lost. The write is a plain PutObject on purpose: S3ObjectStore sends conditional creates to Swift as
- * one-part multipart uploads, which are no more atomic there, and whose deletion (segments, then manifest) lets a
- * concurrent reader see a broken object, as a lease being released under a waiting run's read once did.
+ * means we lost. The write is then a plain PUT on purpose: a conditional create may reach Swift as a one-part
+ * multipart upload, which is no more atomic there, and whose deletion (segments, then manifest) can show a
+ * concurrent reader a broken object ("BrokenMPU"), as a released lease once did to a waiting run's read.
  */
 async function createExclusive(store: ObjectStore, key: string, body: string, token: string, settleMs: number): Promise<boolean> {
   const atomic = store.conditionalPut === 'atomic';

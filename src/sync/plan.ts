@@ -63,6 +63,9 @@ export function backupProblem(folderName: string, backup: KubeObject): string | 
   if (backup.apiVersion !== 'velero.io/v1') return `velero-backup.json holds apiVersion '${String(backup.apiVersion)}', not velero.io/v1`;
   if (backup.metadata.name !== folderName) return `velero-backup.json names the backup '${String(backup.metadata.name)}', not '${folderName}' as its folder does`;
   if (backup.spec !== undefined && (typeof backup.spec !== 'object' || backup.spec === null || Array.isArray(backup.spec))) return 'velero-backup.json has a spec that is not an object';
+  // A Backup without a phase (or New) is a request: a Velero in the cluster would run it as a new backup.
+  const phase = (backup.status as { phase?: unknown } | undefined)?.phase;
+  if (phase === undefined || phase === '' || phase === 'New') return `velero-backup.json has no finished phase (${phase === undefined || phase === '' ? 'none' : String(phase)}); Velero would start it as a new backup`;
   return undefined;
 }
 

@@ -100,6 +100,11 @@ describe('backupProblem', () => {
   it('accepts a well-formed Backup', () => {
     expect(backupProblem('a', backup('a'))).toBeUndefined();
   });
+  it('refuses a Backup without a finished phase, which Velero would run', () => {
+    expect(backupProblem('a', backup('a', { status: {} }))).toMatch(/no finished phase \(none\)/);
+    expect(backupProblem('a', backup('a', { status: { phase: 'New' } }))).toMatch(/no finished phase \(New\)/);
+    expect(backupProblem('a', backup('a', { status: { phase: 'PartiallyFailed' } }))).toBeUndefined();
+  });
   it('refuses a spec that is not an object', () => {
     expect(backupProblem('a', backup('a', { spec: 'x' }))).toMatch(/spec that is not an object/);
   });

@@ -1,0 +1,45 @@
+import { rfc3339, VELERO_NAMESPACE, LABELS } from '../backup/backup-object.js';
+import type { KubeObject } from '../kube/cluster.js';
+import type { RestoreSettings } from '../settings/restore-settings.js';
+
+export type RestorePhase = 'InProgress' | 'Completed' | 'PartiallyFailed' | 'Failed';
+
+/**
+ * Our `velero-restore.json`: a `velero.io/v1` Restore naming spec.backupName, so prune finds a backup's restores.
+ * Velero writes no such file (it keeps Restores only in its cluster); it ignores this one.
+ */
+export function restoreObject(
+  name: string,
+  backupName: string,
+  settings: RestoreSettings,
+  status: { phase: RestorePhase; started: Date; completed: Date; total: number; restored: number; errors: number; warnings: number }
+): KubeObject {
+  const f = settings.filters;
+  const spec: Record<string, unknown> = {
+    backupName,
+    includedNamespaces: f.includeNamespaces.length ? f.includeNamespaces : ['*'],
+    excludedNamespaces: f.excludeNamespaces,
+    includedResources: f.includeResources.length ? f.includeResources : ['*'],
+    excludedResources: f.excludeResources,
+    namespaceMapping: settings.namespaceMappings,
+    existingResourcePolicy: settings.existingResourcePolicy
+  };
+  if (f.includeClusterResources !== undefined) spec.includeClusterResources = f.includeClusterResources;
+  if (f.labelSelector) spec.labelSelector = f.labelSelector;
+  if (f.orLabelSelectors.length) spec.orLabelSelectors = f.orLabelSelectors;
+  if (settings.preserveNodePorts) spec.preserveNodePorts = true;
+  return {
+    apiVersion: 'velero.io/v1',
+    kind: 'Restore',
+    metadata: { name, namespace: VELERO_NAMESPACE, labels: { [LABELS.backupName]: backupName } },
+    spec,
+    status: {
+      phase: status.phase,
+      startTimestamp: rfc3339(status.started),
+      completionTimestamp: rfc3339(status.completed),
+      progress: { totalItems: status.total, itemsRestored: status.restored },
+      ...(status.errors ? { errors: status.errors } : {}),
+      ...(status.warnings ? { warnings: status.warnings } : {})
+    }
+  };
+}

@@ -1,0 +1,74 @@
+import type { KubeObject } from '../kube/cluster.js';
+import type { RunResults } from '../util/run-results.js';
+import type { ApplyAction } from './apply.js';
+import type { FieldChange } from './compare/diff.js';
+
+/** What happened to one item: the plan line of a dry run, the report line of a restore. */
+export interface ItemOutcome {
+  action: ApplyAction | 'skipped';
+  groupResource: string;
+  namespace?: string;
+  name: string;
+  reason?: string;
+  changes?: FieldChange[];
+}
+
+export const OUTCOME_COUNTERS = ['created', 'updated', 'unchanged', 'skipped', 'failed'] as const;
+export type OutcomeCounter = (typeof OUTCOME_COUNTERS)[number];
+
+/** Only so many plan lines are kept for the summary; every one is logged. */
+const KEPT_OUTCOMES = 1000;
+
+/** Counts, Velero's per-item resource list, and the first outcomes of a restore. */
+export class RestoreTally {
+  readonly counts: Record<OutcomeCounter, number> = { created: 0, updated: 0, unchanged: 0, skipped: 0, failed: 0 };
+  readonly outcomes: ItemOutcome[] = [];
+  private readonly resourceList = new Map<string, string[]>();
+
+  constructor(private readonly results: RunResults) {}
+
+  record(outcome: ItemOutcome, object?: KubeObject): void {
+    const counter = counterOf(outcome.action);
+    this.counts[counter]++;
+    if (this.outcomes.length < KEPT_OUTCOMES) this.outcomes.push(outcome);
+    const where = outcome.namespace;
+    const what = `${outcome.groupResource} ${where ? `${where}/` : ''}${outcome.name}`;
+    if (outcome.action === 'failed') this.results.error(`${what}: ${outcome.reason ?? 'failed'}`, where);
+    else if (outcome.action === 'conflict') this.results.warning(`${what}: ${outcome.reason}`, where);
+    if (object?.apiVersion && object.kind) {
+      const key = `${object.apiVersion}/${object.kind}`;
+      const list = this.resourceList.get(key) ?? [];
+      // Velero's restore resource list knows created, updated, failed and skipped.
+      const veleroAction = counter === 'unchanged' ? 'skipped' : counter;
+      list.push(`${where ? `${where}/` : ''}${outcome.name}(${veleroAction})`);
+      this.resourceList.set(key, list);
+    }
+  }
+
+  get restored(): number {
+    return this.counts.created + this.counts.updated + this.counts.unchanged;
+  }
+
+  resourceListJson(): Record<string, string[]> {
+    const list: Record<string, string[]> = {};
+    for (const key of [...this.resourceList.keys()].sort()) list[key] = [...this.resourceList.get(key)!].sort();
+    return list;
+  }
+}
+
+function counterOf(action: ItemOutcome['action']): OutcomeCounter {
+  switch (action) {
+    case 'created':
+      return 'created';
+    case 'updated':
+    case 'recreated':
+      return 'updated';
+    case 'unchanged':
+      return 'unchanged';
+    case 'failed':
+      return 'failed';
+    case 'conflict':
+    case 'skipped':
+      return 'skipped';
+  }
+}
