@@ -7,12 +7,16 @@ import { errorMessage } from '../util/errors.js';
 import { actionInputReader, actionProcessContext } from './inputs.js';
 import { actionLogger } from './logger.js';
 import { backupMode } from './modes/backup.js';
+import { pruneMode } from './modes/prune.js';
 import { restoreMode } from './modes/restore.js';
+import { syncMode } from './modes/sync.js';
 import type { ModeRunner } from './modes/mode-context.js';
 
-const MODES: Partial<Record<Mode, ModeRunner>> = {
+const MODES: Record<Mode, ModeRunner> = {
   backup: backupMode,
-  restore: restoreMode
+  restore: restoreMode,
+  prune: pruneMode,
+  sync: syncMode
 };
 
 /**
@@ -26,9 +30,7 @@ export async function run(): Promise<void> {
     const mode = parseMode(reader);
     const connection = parseConnectionSettings(reader, actionProcessContext());
     const location = parseLocationPolicy(reader);
-    const runner = MODES[mode];
-    if (!runner) throw new Error(`mode '${mode}' is not available in this version of kube-backup-action yet`);
-    await runner({
+    await MODES[mode]({
       reader,
       connection,
       location,

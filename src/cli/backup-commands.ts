@@ -3,7 +3,9 @@ import { runBackup } from '../backup/run.js';
 import { connect } from '../engine/connect.js';
 import { openObjectStore } from '../storage/open-store.js';
 import { backupSummary } from '../report/backup-report.js';
-import { parseBackupSettings, parseLocationPolicy } from '../settings/backup-settings.js';
+import { parseLocationPolicy } from '../settings/backup-settings.js';
+import { parseBackupRun } from '../settings/backup-run.js';
+import { skippedBackupSummary } from '../schedule/skipped-report.js';
 import { BACKUP_INPUTS } from '../settings/input-catalog.js';
 import { parseConnectionSettings, parseS3Options } from '../settings/settings.js';
 import { parseLocation } from '../settings/location.js';
@@ -25,11 +27,11 @@ export function addBackupCommands(program: Command, io: CliIo): void {
     const reader = flagReader({ ...options, backupName: name });
     const connection = parseConnectionSettings(reader, processContext(io), options.kubeconfig as string | undefined);
     const location = parseLocationPolicy(reader);
-    const settings = parseBackupSettings(reader);
+    const { settings, lease, slot } = parseBackupRun(reader, undefined, new Date());
     const ports = await connect(connection, CLI_KUBECONFIG_NAMES);
     try {
-      const result = await runBackup({ cluster: ports.cluster, store: ports.store, logger: terminalLogger(io) }, { settings, location });
-      io.out(backupSummary(result));
+      const result = await runBackup({ cluster: ports.cluster, store: ports.store, logger: terminalLogger(io), lease }, { settings, location, slot });
+      io.out(result.skipped ? skippedBackupSummary(result, slot) : backupSummary(result));
       if (result.phase === 'Failed' || (result.phase === 'PartiallyFailed' && settings.failOnPartial)) process.exitCode = 1;
     } finally {
       ports.cluster.close?.();

@@ -45,14 +45,10 @@ export function addLifecycleCommands(program: Command, io: CliIo): void {
     });
 }
 
-/**
- * The flags as inputs, and the connection. `--kubeconfig` is a path, not the action's kubeconfig content, so it
- * is kept out of the reader and passed as the path.
- */
+/** The flags as inputs, and the connection (`--kubeconfig` is a path, passed as such). */
 function connectionFlags(io: CliIo, options: Record<string, unknown>) {
-  const { kubeconfig, ...rest } = options;
-  const reader = flagReader(rest);
-  return { reader, connection: parseConnectionSettings(reader, processContext(io), kubeconfig as string | undefined) };
+  const reader = flagReader(options);
+  return { reader, connection: parseConnectionSettings(reader, processContext(io), options.kubeconfig as string | undefined) };
 }
 
 /** Adds each input as a flag once (velero-namespace is both a prune and a sync input). */

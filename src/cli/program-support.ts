@@ -14,10 +14,14 @@ export interface CliIo {
 
 export const CLI_KUBECONFIG_NAMES = { kubeconfig: '--kubeconfig', context: '--context' };
 
-/** Commander's camelCase option values back under the action's input names, labelled as flags for errors. */
+/**
+ * Commander's camelCase option values back under the action's input names, labelled as flags for errors.
+ * `--kubeconfig` is left out: on the CLI it is a path (as kubectl's), while the action's `kubeconfig` is content.
+ */
 export function flagReader(options: Record<string, unknown>): InputReader {
   const values: Record<string, string | undefined> = {};
   for (const [key, value] of Object.entries(options)) {
+    if (key === 'kubeconfig') continue;
     const name = key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
     if (typeof value === 'string') values[name] = value;
     else if (value === true) values[name] = 'true';

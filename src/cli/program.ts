@@ -3,6 +3,7 @@ import { connect } from '../engine/connect.js';
 import { parseConnectionSettings } from '../settings/settings.js';
 import { TOOL_VERSION } from '../version.js';
 import { addBackupCommands } from './backup-commands.js';
+import { addLifecycleCommands } from './lifecycle-commands.js';
 import { addRestoreCommands } from './restore-commands.js';
 import { CLI_KUBECONFIG_NAMES, flagReader, processContext, withConnectionFlags, type CliIo } from './program-support.js';
 
@@ -17,6 +18,7 @@ export function buildProgram(io: CliIo): Command {
 
   addBackupCommands(program, io);
   addRestoreCommands(program, io);
+  addLifecycleCommands(program, io);
 
   withConnectionFlags(program.command('check'))
     .description('check that the cluster and the backup location are reachable with the given credentials')

@@ -2,6 +2,8 @@
  * Every input, once: action.yml declares the same names (a unit test holds them equal) and the CLI derives its
  * flags from here, so `include-namespaces` in a workflow is `--include-namespaces` on the command line.
  */
+import { LEASE_INPUTS, PRUNE_INPUTS, SCHEDULE_INPUTS, SYNC_INPUTS } from './lifecycle-settings.js';
+
 export interface InputSpec {
   name: string;
   description: string;
@@ -44,7 +46,7 @@ const BACKUP_ONLY_INPUTS: InputSpec[] = [
   { name: 'compression-level', description: 'gzip level 1-9 of the tarball (default 6)' },
 ];
 
-export const BACKUP_INPUTS: InputSpec[] = [...FILTER_INPUTS, ...BACKUP_ONLY_INPUTS];
+export const BACKUP_INPUTS: InputSpec[] = [...FILTER_INPUTS, ...BACKUP_ONLY_INPUTS, ...SCHEDULE_INPUTS, ...LEASE_INPUTS];
 
 const RESTORE_ONLY_INPUTS: InputSpec[] = [
   { name: 'from-backup', description: "backup to restore, or 'latest' for the newest Completed one" },
@@ -64,4 +66,19 @@ const RESTORE_ONLY_INPUTS: InputSpec[] = [
 export const RESTORE_INPUTS: InputSpec[] = [...FILTER_INPUTS, ...RESTORE_ONLY_INPUTS];
 
 /** Every input but `mode` and `kubeconfig`, which the action reads itself and the CLI spells differently. */
-export const ALL_INPUTS: InputSpec[] = [...CONNECTION_INPUTS, ...FILTER_INPUTS, ...BACKUP_ONLY_INPUTS, ...RESTORE_ONLY_INPUTS];
+export const ALL_INPUTS: InputSpec[] = uniqueByName([
+  ...CONNECTION_INPUTS,
+  ...FILTER_INPUTS,
+  ...BACKUP_ONLY_INPUTS,
+  ...RESTORE_ONLY_INPUTS,
+  ...SCHEDULE_INPUTS,
+  ...LEASE_INPUTS,
+  ...PRUNE_INPUTS,
+  ...SYNC_INPUTS
+]);
+
+/** Inputs several modes share (dry-run, velero-namespace) appear once. */
+function uniqueByName(inputs: InputSpec[]): InputSpec[] {
+  const seen = new Set<string>();
+  return inputs.filter((input) => !seen.has(input.name) && seen.add(input.name));
+}

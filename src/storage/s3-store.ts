@@ -1,15 +1,11 @@
 import { Readable } from 'node:stream';
 import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   paginateListObjectsV2,
   PutObjectCommand,
-  UploadPartCommand,
   type ListObjectsV2CommandInput,
   type S3Client
 } from '@aws-sdk/client-s3';
@@ -40,17 +36,16 @@ export class S3ObjectStore implements ObjectStore {
   readonly url: string;
   /**
    * AWS honours `If-None-Match: *` on PutObject and CompleteMultipartUpload. Other stores differ: Swift's s3api
-   * refuses it on PutObject (501) and honours it on CompleteMultipartUpload, but without locking, so two writers
-   * racing within milliseconds can both win; some stores ignore it and overwrite. So with a custom endpoint a
-   * conditional put checks with HEAD first, then sends the header wherever the store accepts it.
+   * refuses it on PutObject (501); some ignore it and overwrite. So with a custom endpoint a conditional put checks
+   * with HEAD first and sends the header while the store accepts it: best effort, which is why runs that write
+   * also hold the location's lease (lease.ts).
    */
   readonly conditionalPut: 'atomic' | 'best-effort';
   private readonly bucket: string;
   private readonly keys: KeyPrefix;
   private readonly where: S3ErrorContext;
-  // Cleared when the store refuses If-None-Match on PutObject (Swift does), or on CompleteMultipartUpload too.
+  // Cleared when the store refuses If-None-Match on PutObject (Swift does).
   private conditionalPutObject = true;
-  private conditionalComplete = true;
 
   constructor(
     target: S3Target,
@@ -123,34 +118,10 @@ export class S3ObjectStore implements ObjectStore {
         this.conditionalPutObject = false;
       }
     }
-    // Swift does honour If-None-Match on CompleteMultipartUpload, so a one-part upload carries the condition to the
-    // store. Without it only the HEAD in put() guards the key, and racing writers would all win. (An empty part is
-    // refused by Swift's SLO, so an empty object takes that path too.)
-    if (this.conditionalComplete && data.length > 0) {
-      try {
-        await this.putAsOnePart(key, data, options);
-        return;
-      } catch (err) {
-        if (!isNotImplemented(err)) throw err;
-        this.conditionalComplete = false;
-      }
-    }
+    // Only the HEAD in put() guards the key here. Swift honours If-None-Match on CompleteMultipartUpload, but not
+    // atomically, and the segmented object it makes was seen to read back broken ("BrokenMPU") under a concurrent
+    // delete: a plain object is safer, and the location's lease is what keeps writers apart.
     await put(false);
-  }
-
-  private async putAsOnePart(key: string, data: Buffer, options: PutOptions): Promise<void> {
-    const target = { Bucket: this.bucket, Key: this.keys.full(key) };
-    const { UploadId } = await this.client.send(new CreateMultipartUploadCommand({ ...target, ContentType: options.contentType }));
-    try {
-      const { ETag } = await this.client.send(new UploadPartCommand({ ...target, UploadId, PartNumber: 1, Body: data, ContentLength: data.length }));
-      await this.client.send(
-        new CompleteMultipartUploadCommand({ ...target, UploadId, IfNoneMatch: '*', MultipartUpload: { Parts: [{ PartNumber: 1, ETag }] } })
-      );
-    } catch (err) {
-      // Best effort: the error that matters is the one above; a leftover upload is invisible and expires by policy.
-      await this.client.send(new AbortMultipartUploadCommand({ ...target, UploadId })).catch(() => undefined);
-      throw err;
-    }
   }
 
   /** More than one part: on any failure Upload aborts the multipart upload, so no part stays visible or billed. */

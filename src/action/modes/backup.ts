@@ -1,17 +1,11 @@
 import { runBackup } from '../../backup/run.js';
 import { backupOutputs, backupSummary } from '../../report/backup-report.js';
-import { cronSlot } from '../../schedule/cron-slot.js';
 import { skippedBackupSummary } from '../../schedule/skipped-report.js';
-import { parseBackupSettings } from '../../settings/backup-settings.js';
-import { parseLeaseSettings, parseScheduleSettings } from '../../settings/lifecycle-settings.js';
+import { parseBackupRun } from '../../settings/backup-run.js';
 import type { ModeContext } from './mode-context.js';
 
 export async function backupMode(context: ModeContext): Promise<void> {
-  const settings = parseBackupSettings(context.reader);
-  const schedule = parseScheduleSettings(context.reader, context.eventSchedule, settings);
-  const lease = parseLeaseSettings(context.reader);
-  // The slot of the tick this run belongs to, not of its (possibly late) start: twin runs pick the same name.
-  const slot = schedule ? cronSlot(schedule.cron, new Date()) : undefined;
+  const { settings, lease, schedule, slot } = parseBackupRun(context.reader, context.eventSchedule, new Date());
   if (schedule && slot) context.logger.info(`Cron slot ${slot.toISOString()} of '${schedule.cron}' (${schedule.source})`);
   const { cluster, store } = await context.connect();
   const result = await runBackup({ cluster, store, logger: context.logger, lease }, { settings, location: context.location, slot });

@@ -125,28 +125,23 @@ describe('S3ObjectStore over a fake transport', () => {
   const describeSent = (sent: SentRequest[]) =>
     sent.map((r) => `${r.method} ${r.path}${r.query['uploads'] !== undefined ? '?uploads' : r.query['uploadId'] ? '?uploadId' : ''} ${r.headers['if-none-match'] ?? '-'}`);
 
-  it('carries the condition in a one-part multipart upload when the store refuses it on PutObject, as Swift does', async () => {
-    const { store, sent } = swiftLike({ body: '<CompleteMultipartUploadResult><ETag>"m-1"</ETag></CompleteMultipartUploadResult>' });
+  it('tries the conditional PutObject once, then guards with HEAD and a plain put where the store refuses it (Swift)', async () => {
+    const { store, sent } = swiftLike({ status: 200 });
     await store.put('first', 'x', { ifNoneMatch: true });
     await store.put('second', Readable.from([Buffer.from('y')]), { ifNoneMatch: true });
     expect(describeSent(sent)).toEqual([
       'HEAD /bkt/cluster-a/first -',
       'PUT /bkt/cluster-a/first *',
-      'POST /bkt/cluster-a/first?uploads -',
-      'PUT /bkt/cluster-a/first?uploadId -',
-      'POST /bkt/cluster-a/first?uploadId *',
-      // From then on the conditional PutObject is not tried again.
+      'PUT /bkt/cluster-a/first -',
+      // From then on the conditional PutObject is not tried again, and no multipart object is made.
       'HEAD /bkt/cluster-a/second -',
-      'POST /bkt/cluster-a/second?uploads -',
-      'PUT /bkt/cluster-a/second?uploadId -',
-      'POST /bkt/cluster-a/second?uploadId *'
+      'PUT /bkt/cluster-a/second -'
     ]);
   });
 
-  it('aborts the one-part upload and reports AlreadyExistsError when the completion finds the key', async () => {
-    const { store, sent } = swiftLike(xmlError('InvalidRequest', 412));
+  it('refuses a key the HEAD finds, on a store without conditional writes', async () => {
+    const { store } = fakeStore((r) => (r.method === 'HEAD' ? { status: 200 } : xmlError('NotImplemented', 501)));
     await expect(store.put('lock', 'x', { ifNoneMatch: true })).rejects.toBeInstanceOf(AlreadyExistsError);
-    expect(describeSent(sent).slice(-2)).toEqual(['POST /bkt/cluster-a/lock?uploadId *', 'DELETE /bkt/cluster-a/lock?uploadId -']);
   });
 
   it('falls back to HEAD and a plain put when the store refuses the condition everywhere', async () => {
