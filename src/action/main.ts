@@ -5,6 +5,7 @@ import { parseLocationPolicy } from '../settings/backup-settings.js';
 import { parseConnectionSettings, parseMode, type Mode } from '../settings/settings.js';
 import { errorMessage } from '../util/errors.js';
 import { actionInputReader, actionProcessContext } from './inputs.js';
+import { uploadReport } from './artifacts.js';
 import { actionLogger } from './logger.js';
 import { backupMode } from './modes/backup.js';
 import { pruneMode } from './modes/prune.js';
@@ -44,6 +45,7 @@ export async function run(): Promise<void> {
       summary: async (markdown) => {
         await core.summary.addRaw(markdown).write();
       },
+      artifact: uploadReport,
       fail: (message) => core.setFailed(message),
       warn: (message) => core.warning(message),
       eventSchedule: github.context.eventName === 'schedule' ? (github.context.payload as { schedule?: string }).schedule : undefined

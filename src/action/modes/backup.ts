@@ -15,7 +15,9 @@ export async function backupMode(context: ModeContext): Promise<void> {
     await context.summary(skippedBackupSummary(result, slot));
     return;
   }
-  await context.summary(backupSummary(result));
+  const summary = backupSummary(result);
+  await context.summary(summary);
+  await context.artifact(`kube-backup-${result.name}`, { 'summary.md': summary, 'results.json': JSON.stringify(result.results.toJSON(), null, 2) });
   if (result.phase === 'Failed') context.fail(`Backup ${result.name} failed: ${result.failure}`);
   else if (result.phase === 'PartiallyFailed') {
     const message = `Backup ${result.name} is PartiallyFailed: ${result.errors} errors (see the job summary)`;

@@ -14,6 +14,8 @@ export interface ModeContext {
   connect(): Promise<Ports>;
   setOutput(name: string, value: string): void;
   summary(markdown: string): Promise<void>;
+  /** Uploads report files (results, summary, plan) as a workflow artifact; never fails the run. */
+  artifact(name: string, files: Record<string, string>): Promise<void>;
   fail(message: string): void;
   warn(message: string): void;
   /** The `github.event.schedule` cron of a scheduled run, when there is one. */

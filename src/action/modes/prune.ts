@@ -9,7 +9,9 @@ export async function pruneMode(context: ModeContext): Promise<void> {
   const { cluster, store } = await context.connect();
   const result = await runPrune({ cluster, store, logger: context.logger }, { settings, location: context.location });
   for (const [name, value] of Object.entries(pruneOutputs(result))) context.setOutput(name, value);
-  await context.summary(pruneSummary(result));
+  const summary = pruneSummary(result);
+  await context.summary(summary);
+  await context.artifact(`kube-prune-${new Date().toISOString().replace(/[:.]/g, '-')}`, { 'summary.md': summary });
   if (result.failures.length) {
     context.fail(`Prune could not delete ${result.failures.length} backups (the next prune finishes them): ${result.failures.map((f) => `${f.name}: ${f.message}`).join('; ')}`);
   }

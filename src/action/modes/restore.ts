@@ -8,7 +8,14 @@ export async function restoreMode(context: ModeContext): Promise<void> {
   const { cluster, store } = await context.connect();
   const result = await runRestore({ cluster, store, logger: context.logger, tempDirectory: process.env.RUNNER_TEMP }, { settings, location: context.location });
   for (const [name, value] of Object.entries(restoreOutputs(result))) context.setOutput(name, value);
-  await context.summary(restoreSummary(result));
+  const summary = restoreSummary(result);
+  await context.summary(summary);
+  await context.artifact(`kube-restore-${result.name}`, {
+    'summary.md': summary,
+    'results.json': JSON.stringify(result.results.toJSON(), null, 2),
+    // The plan or outcome per object; Secret changes carry key names only (masked by the comparison).
+    'outcomes.json': JSON.stringify(result.outcomes, null, 2)
+  });
   if (result.phase === 'Failed') context.fail(`Restore ${result.name} failed: ${result.failure}`);
   else if (result.phase === 'PartiallyFailed') {
     const message = `Restore ${result.name} is PartiallyFailed: ${result.counts.failed} items failed (see the job summary)`;

@@ -9,6 +9,8 @@ export async function syncMode(context: ModeContext): Promise<void> {
   const { cluster, store } = await context.connect();
   const result = await runSync({ cluster, store, logger: context.logger }, { settings, location: context.location });
   for (const [name, value] of Object.entries(syncOutputs(result))) context.setOutput(name, value);
-  await context.summary(syncSummary(result));
+  const summary = syncSummary(result);
+  await context.summary(summary);
+  await context.artifact(`kube-sync-${new Date().toISOString().replace(/[:.]/g, '-')}`, { 'summary.md': summary });
   if (result.skipped.length) context.warn(`${result.skipped.length} backups were not synced (see the job summary)`);
 }

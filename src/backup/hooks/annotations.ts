@@ -30,28 +30,37 @@ function readHook(annotations: Readonly<Record<string, string>>, prefix: string)
   const command = parseCommandAnnotation(annotations[`${prefix}/command`]!);
   if (command.length === 0 || command[0] === '') problems.push(`annotation ${prefix}/command holds an empty command`);
 
-  // Velero quietly falls back to defaults on a bad on-error or timeout; here a typo is a failure, so a freeze the
-  // user thought bounded (or non-fatal) never runs under other terms than written.
-  let onError: HookErrorMode = 'Fail';
-  const rawOnError = annotations[`${prefix}/on-error`];
-  if (rawOnError) {
-    if ((HOOK_ERROR_MODES as readonly string[]).includes(rawOnError)) onError = rawOnError as HookErrorMode;
-    else problems.push(`annotation ${prefix}/on-error is '${rawOnError}', not Continue or Fail`);
-  }
-
-  let timeoutMs = DEFAULT_HOOK_TIMEOUT_MS;
-  const rawTimeout = annotations[`${prefix}/timeout`];
-  if (rawTimeout) {
-    try {
-      timeoutMs = hookTimeoutMs(rawTimeout, `${prefix}/timeout`);
-    } catch {
-      problems.push(`annotation ${prefix}/timeout is '${rawTimeout}', not a Go duration such as 30s or 1m`);
-    }
-  }
+  const onError = errorModeAnnotation(annotations, `${prefix}/on-error`, problems);
+  const timeoutMs = timeoutAnnotation(annotations, `${prefix}/timeout`, problems);
 
   const container = annotations[`${prefix}/container`];
   const hook: ExecHook = { ...(container ? { container } : {}), command, onError, timeoutMs };
   return problems.length ? { hook, problem: problems.join('; ') } : { hook };
+}
+
+/**
+ * An on-error annotation, Fail when absent. Velero quietly falls back to defaults on a bad on-error or timeout; here a
+ * typo is a problem (the hook then fails), so a freeze the user thought bounded (or non-fatal) never runs under other
+ * terms than written. Shared with restore hooks.
+ */
+export function errorModeAnnotation(annotations: Readonly<Record<string, string>>, key: string, problems: string[]): HookErrorMode {
+  const raw = annotations[key];
+  if (!raw) return 'Fail';
+  if ((HOOK_ERROR_MODES as readonly string[]).includes(raw)) return raw as HookErrorMode;
+  problems.push(`annotation ${key} is '${raw}', not Continue or Fail`);
+  return 'Fail';
+}
+
+/** An exec timeout annotation (Go duration), Velero's 30s when absent or 0; a bad one is a problem, as above. */
+export function timeoutAnnotation(annotations: Readonly<Record<string, string>>, key: string, problems: string[]): number {
+  const raw = annotations[key];
+  if (!raw) return DEFAULT_HOOK_TIMEOUT_MS;
+  try {
+    return hookTimeoutMs(raw, key);
+  } catch {
+    problems.push(`annotation ${key} is '${raw}', not a Go duration such as 30s or 1m`);
+    return DEFAULT_HOOK_TIMEOUT_MS;
+  }
 }
 
 /** Velero's rule: a value starting with `[` that parses as a JSON string array is the argv; anything else is one argument. */

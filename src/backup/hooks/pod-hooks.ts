@@ -3,7 +3,7 @@ import { globMatcher } from '../../util/glob.js';
 import { resolveResourceName, type ScopedResource } from '../scope.js';
 import { annotationHook } from './annotations.js';
 import { matchesLabelSelector } from './label-selector.js';
-import type { BackupHooksSpec, ExecHook, HookPhase, ResourceHookRule } from './spec.js';
+import type { BackupHooksSpec, ExecHook, HookPhase, HookRuleSelection } from './spec.js';
 
 export type { HookPhase } from './spec.js';
 
@@ -35,7 +35,7 @@ export function hooksForPod(pod: KubeObject, phase: HookPhase, spec: BackupHooks
   let planned: PlannedHook[] | undefined;
   for (const rule of spec.resources) {
     const hooks = rule[phase];
-    if (hooks.length === 0 || !ruleSelects(rule, pod)) continue;
+    if (hooks.length === 0 || !ruleSelectsPod(rule, pod)) continue;
     planned ??= [];
     hooks.forEach((hook, i) => planned!.push(plan(pod, rule.name, `'${rule.name}'[${i}]`, hook)));
   }
@@ -43,7 +43,7 @@ export function hooksForPod(pod: KubeObject, phase: HookPhase, spec: BackupHooks
 }
 
 function plan(pod: KubeObject, source: string, label: string, hook: ExecHook, problem?: string): PlannedHook {
-  const resolved = resolveContainer(pod, hook.container);
+  const resolved = resolveHookContainer(pod, hook.container);
   const problems = [problem, resolved.problem].filter((p) => p !== undefined);
   return { source, label, hook, container: resolved.container, ...(problems.length ? { problem: problems.join('; ') } : {}) };
 }
@@ -57,7 +57,7 @@ interface ContainerSpec {
  * The named container, or the pod's first one when none is named. Native sidecars (init containers that restart
  * Always) run alongside the others, so newer Velero accepts them too; plain init containers have exited by now.
  */
-function resolveContainer(pod: KubeObject, wanted: string | undefined): { container: string; problem?: string } {
+export function resolveHookContainer(pod: KubeObject, wanted: string | undefined): { container: string; problem?: string } {
   const spec = (pod.spec ?? {}) as { containers?: ContainerSpec[]; initContainers?: ContainerSpec[] };
   const names = (spec.containers ?? []).map((c) => c.name ?? '');
   if (!wanted) return names[0] ? { container: names[0] } : { container: '', problem: 'the pod has no containers' };
@@ -73,9 +73,10 @@ interface CompiledRule {
 }
 
 /** Compiled once per rule, not per pod: globs compile to regular expressions, and a backup may hold many pods. */
-const compiledRules = new WeakMap<ResourceHookRule, CompiledRule>();
+const compiledRules = new WeakMap<HookRuleSelection, CompiledRule>();
 
-function ruleSelects(rule: ResourceHookRule, pod: KubeObject): boolean {
+/** Whether a rule (backup or restore) selects the pod by its namespace, pods being in its resources, and its labels. */
+export function ruleSelectsPod(rule: HookRuleSelection, pod: KubeObject): boolean {
   let compiled = compiledRules.get(rule);
   if (!compiled) {
     compiled = compile(rule);
@@ -99,7 +100,7 @@ const PODS: readonly ScopedResource[] = [
   }
 ];
 
-function compile(rule: ResourceHookRule): CompiledRule {
+function compile(rule: HookRuleSelection): CompiledRule {
   const namesPods = (names: string[]) => names.some((name) => resolveResourceName(name, PODS).length > 0);
   return {
     // Velero's IncludesExcludes: an empty include list includes everything; an exclusion always wins.

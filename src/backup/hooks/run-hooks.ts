@@ -62,9 +62,15 @@ export async function runPodHooks(cluster: Pick<Cluster, 'exec'>, pod: KubeObjec
   return { ran, errors, warnings };
 }
 
-/** undefined on success, else what went wrong (without the command or its output). */
 async function execHook(cluster: Pick<Cluster, 'exec'>, target: ExecTarget, step: PlannedHook, tag: string, logger: Logger): Promise<string | undefined> {
-  const { command, timeoutMs } = step.hook;
+  return execHookCommand(cluster, target, step.hook.command, step.hook.timeoutMs, tag, logger);
+}
+
+/**
+ * Runs one hook command in a container: undefined on success, else what went wrong (without the command or its
+ * output). Output lines go to the logger at info, each prefixed with `tag`. Shared with restore exec hooks.
+ */
+export async function execHookCommand(cluster: Pick<Cluster, 'exec'>, target: ExecTarget, command: string[], timeoutMs: number, tag: string, logger: Logger): Promise<string | undefined> {
   let result: ExecResult | 'timeout';
   try {
     result = await execWithin(cluster, target, command, timeoutMs);

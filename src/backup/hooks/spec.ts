@@ -23,7 +23,8 @@ export interface ExecHook {
   timeoutMs: number;
 }
 
-export interface ResourceHookRule {
+/** What a hook rule selects: shared by backup rules and restore rules (Velero's ResourceHookSelector). */
+export interface HookRuleSelection {
   name: string;
   /** Globs; empty means every namespace. */
   includedNamespaces: string[];
@@ -32,6 +33,9 @@ export interface ResourceHookRule {
   includedResources: string[];
   excludedResources: string[];
   labelSelector?: LabelSelector;
+}
+
+export interface ResourceHookRule extends HookRuleSelection {
   pre: ExecHook[];
   post: ExecHook[];
 }
@@ -49,28 +53,38 @@ const RULE_FIELDS = ['name', 'includedNamespaces', 'excludedNamespaces', 'includ
  * object ({spec: {hooks: ...}}), whose other fields are not this input's business and are ignored. Empty means none.
  */
 export function parseBackupHooksSpec(text: string | undefined, inputName = 'hooks'): BackupHooksSpec {
-  if (text === undefined || text.trim() === '') return { resources: [] };
-  const shape: ShapeReader = new ShapeReader(inputName);
-  const document = parseDocument(text, inputName);
-  if (document === null || document === undefined) return { resources: [] };
-  if (!isMapping(document)) shape.fail('(top level)', 'expected a mapping with a resources list', FORM_FIX);
-
-  const [hooks, path] = locateHooks(document);
-  if (hooks === undefined) shape.fail('(top level)', `expected 'resources' (Velero's spec.hooks), 'hooks' (a Backup spec) or 'spec.hooks' (a Backup)`, FORM_FIX);
-  if (hooks === null) return { resources: [] };
-  const fields = shape.mapping(hooks, path || '(top level)', ['resources']);
-  const prefix = path ? `${path}.resources` : 'resources';
-  return { resources: shape.list(fields.resources, prefix).map((rule, i) => parseRule(shape, rule, `${prefix}[${i}]`)) };
+  const { shape, rules } = readHookRules(text, inputName, 'Backup', FORM_FIX);
+  return { resources: rules.map(({ rule, path }) => parseRule(shape, rule, path)) };
 }
 
-function parseDocument(text: string, inputName: string): unknown {
+/**
+ * The rules of a hooks input, unparsed, each with its path for messages; none for an empty input. Accepts the three
+ * forms of a Velero `kind`'s hooks: spec.hooks ({resources: [...]}), a pasted spec ({hooks: ...}) or the whole object
+ * ({spec: {hooks: ...}}), whose other fields are not the input's business. `formFix` tells how to write it.
+ */
+export function readHookRules(text: string | undefined, inputName: string, kind: 'Backup' | 'Restore', formFix: string): { shape: ShapeReader; rules: { rule: unknown; path: string }[] } {
+  const shape: ShapeReader = new ShapeReader(inputName);
+  if (text === undefined || text.trim() === '') return { shape, rules: [] };
+  const document = parseDocument(text, inputName, formFix);
+  if (document === null || document === undefined) return { shape, rules: [] };
+  if (!isMapping(document)) shape.fail('(top level)', 'expected a mapping with a resources list', formFix);
+
+  const [hooks, path] = locateHooks(document);
+  if (hooks === undefined) shape.fail('(top level)', `expected 'resources' (Velero's spec.hooks), 'hooks' (a ${kind} spec) or 'spec.hooks' (a ${kind})`, formFix);
+  if (hooks === null) return { shape, rules: [] };
+  const fields = shape.mapping(hooks, path || '(top level)', ['resources']);
+  const prefix = path ? `${path}.resources` : 'resources';
+  return { shape, rules: shape.list(fields.resources, prefix).map((rule, i) => ({ rule, path: `${prefix}[${i}]` })) };
+}
+
+function parseDocument(text: string, inputName: string, formFix: string): unknown {
   try {
     return parse(text);
   } catch (err) {
     if (!(err instanceof YAMLParseError)) throw err;
     // The first line says what and where; the rest is a code frame of the input.
     const what = err.code === 'MULTIPLE_DOCS' ? 'holds more than one YAML document' : `is not valid YAML or JSON: ${err.message.split('\n')[0]!.replace(/:$/, '')}`;
-    throw new InputError(inputName, what, FORM_FIX);
+    throw new InputError(inputName, what, formFix);
   }
 }
 
@@ -84,6 +98,15 @@ function locateHooks(document: Record<string, unknown>): [unknown, string] {
 
 function parseRule(shape: ShapeReader, raw: unknown, path: string): ResourceHookRule {
   const fields = shape.mapping(raw, path, RULE_FIELDS);
+  return {
+    ...parseRuleSelection(shape, fields, path),
+    pre: shape.list(fields.pre, `${path}.pre`).map((hook, i) => parseHook(shape, hook, `${path}.pre[${i}]`)),
+    post: shape.list(fields.post, `${path}.post`).map((hook, i) => parseHook(shape, hook, `${path}.post[${i}]`))
+  };
+}
+
+/** The selecting fields of a rule whose keys `shape.mapping` has already checked. */
+export function parseRuleSelection(shape: ShapeReader, fields: Record<string, unknown>, path: string): HookRuleSelection {
   const name = shape.optionalString(fields.name, `${path}.name`);
   // Velero's CRD requires it; here it also names the hook in logs and errors.
   if (!name) shape.fail(`${path}.name`, 'is missing', 'Give every hook rule a name');
@@ -94,9 +117,7 @@ function parseRule(shape: ShapeReader, raw: unknown, path: string): ResourceHook
     excludedNamespaces: shape.stringList(fields.excludedNamespaces, `${path}.excludedNamespaces`),
     includedResources: shape.stringList(fields.includedResources, `${path}.includedResources`),
     excludedResources: shape.stringList(fields.excludedResources, `${path}.excludedResources`),
-    ...(labelSelector ? { labelSelector } : {}),
-    pre: shape.list(fields.pre, `${path}.pre`).map((hook, i) => parseHook(shape, hook, `${path}.pre[${i}]`)),
-    post: shape.list(fields.post, `${path}.post`).map((hook, i) => parseHook(shape, hook, `${path}.post[${i}]`))
+    ...(labelSelector ? { labelSelector } : {})
   };
 }
 
@@ -114,7 +135,8 @@ function parseHook(shape: ShapeReader, raw: unknown, path: string): ExecHook {
   };
 }
 
-function parseCommand(shape: ShapeReader, raw: unknown, path: string): string[] {
+/** An exec hook's argv: a non-empty list, never one string (there is no shell to split it). */
+export function parseCommand(shape: ShapeReader, raw: unknown, path: string): string[] {
   const listFix = `Write it as a list, e.g. ['/bin/sh', '-c', 'sync']`;
   if (typeof raw === 'string') shape.fail(path, 'must be a list of arguments, not one string', listFix);
   const command = shape.stringList(raw, path);
@@ -122,14 +144,16 @@ function parseCommand(shape: ShapeReader, raw: unknown, path: string): string[] 
   return command;
 }
 
-function parseErrorMode(shape: ShapeReader, raw: unknown, path: string): HookErrorMode {
+/** onError: Continue or Fail, absent meaning Fail. */
+export function parseErrorMode(shape: ShapeReader, raw: unknown, path: string): HookErrorMode {
   const value = shape.optionalString(raw, path);
   if (value === undefined || value === '') return 'Fail';
   if (!(HOOK_ERROR_MODES as readonly string[]).includes(value)) shape.fail(path, `'${value}' is not Continue or Fail`, 'Use Continue or Fail (capitalised)');
   return value as HookErrorMode;
 }
 
-function parseTimeout(shape: ShapeReader, raw: unknown, path: string): number {
+/** An exec timeout as a Go duration; absent or 0 means Velero's 30s. */
+export function parseTimeout(shape: ShapeReader, raw: unknown, path: string): number {
   const value = shape.optionalString(raw, path);
   if (value === undefined || value === '') return DEFAULT_HOOK_TIMEOUT_MS;
   try {

@@ -1,5 +1,6 @@
 import type { KubeObject } from '../../kube/cluster.js';
 import { LABELS } from '../../backup/backup-object.js';
+import { removeServiceAccountTokenVolumes } from '../transform/pod.js';
 import { cloneJson, isJsonObject, type JsonObject } from './json.js';
 
 /** Metadata the API server keeps for itself: never a difference, never patched. */
@@ -34,6 +35,8 @@ export interface NormalizeOptions {
  */
 export function normalizeForComparison(object: KubeObject, options: NormalizeOptions = {}): JsonObject {
   const copy = cloneJson(object) as JsonObject;
+  // Admission mounts each pod's service account token itself, under a name of its own choosing.
+  if (copy.kind === 'Pod' && isJsonObject(copy.spec)) removeServiceAccountTokenVolumes(copy.spec, isAdmissionTokenVolume);
   delete copy.apiVersion;
   delete copy.kind;
   delete copy.status;
@@ -50,4 +53,9 @@ function dropKeys(metadata: JsonObject, field: string, keys: readonly string[]):
   if (!isJsonObject(map)) return;
   for (const key of keys) delete map[key];
   if (Object.keys(map).length === 0) delete metadata[field];
+}
+
+/** `<account>-token-xxxxx` (secret-based, before 1.24) and `kube-api-access-xxxxx` (projected) token volumes. */
+function isAdmissionTokenVolume(entry: unknown): boolean {
+  return isJsonObject(entry) && typeof entry.name === 'string' && /(^kube-api-access-|-token-[a-z0-9]{5}$)/.test(entry.name);
 }

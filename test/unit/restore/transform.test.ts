@@ -165,7 +165,7 @@ describe('transformForRestore: Pod', () => {
     expect(s.ephemeralContainers).toBeUndefined();
     expect(s.volumes.map((v: { name: string }) => v.name)).toEqual(['data', 'kube-api-access-7hx2k']);
     expect(s.containers[0].volumeMounts).toEqual([{ mountPath: '/data', name: 'data' }]);
-    expect(s.initContainers[0].volumeMounts).toEqual([]);
+    expect(s.initContainers[0].volumeMounts).toBeUndefined();
   });
 });
 

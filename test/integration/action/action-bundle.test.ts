@@ -1,0 +1,71 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { repoRoot, testEnvironment, uniqueName } from '../../support/environment.js';
+
+/**
+ * The committed bundle, run the way the runner runs it: inputs as INPUT_* variables, outputs and the summary
+ * through the files GitHub names. This is what users execute, so it is tested as built (CI checks it matches src/).
+ */
+const env = testEnvironment();
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'kb-action-'));
+afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+
+function runAction(inputs: Record<string, string>): { status: number | null; stdout: string; outputs: Record<string, string>; summary: string } {
+  const outputFile = path.join(work, `output-${Date.now()}`);
+  const summaryFile = path.join(work, `summary-${Date.now()}`);
+  fs.writeFileSync(outputFile, '');
+  fs.writeFileSync(summaryFile, '');
+  const inputVars = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.replace(/ /g, '_').toUpperCase()}`, v]));
+  const result = spawnSync(path.join(repoRoot, 'node_modules/.bin/node'), [path.join(repoRoot, 'dist/index.js')], {
+    cwd: work,
+    encoding: 'utf8',
+    // Only what a runner sets: no KUBECONFIG or AWS_* from the developer's shell.
+    env: { PATH: process.env.PATH, HOME: work, GITHUB_OUTPUT: outputFile, GITHUB_STEP_SUMMARY: summaryFile, GITHUB_WORKSPACE: work, RUNNER_TEMP: work, ...inputVars }
+  });
+  const outputs: Record<string, string> = {};
+  const text = fs.readFileSync(outputFile, 'utf8');
+  for (const m of text.matchAll(/^(.+?)<<(.+)\n([\s\S]*?)\n\2$/gm)) outputs[m[1]!] = m[3]!;
+  return { status: result.status, stdout: result.stdout + result.stderr, outputs, summary: fs.readFileSync(summaryFile, 'utf8') };
+}
+
+describe('the action bundle (dist/index.js)', () => {
+  const kubeconfig = fs.readFileSync(env.kubeconfig, 'utf8');
+  const token = /token: (\S+)/.exec(kubeconfig)?.[1] ?? /client-key-data: (\S+)/.exec(kubeconfig)![1]!;
+  const name = uniqueName('action');
+
+  it('backs up with inputs from the runner, sets outputs and the summary, and masks the kubeconfig', () => {
+    const run = runAction({ mode: 'backup', kubeconfig, location: 'backups', 'backup-name': name, 'include-namespaces': 'kube-system', 'include-resources': 'configmaps' });
+    expect(run.status).toBe(0);
+    expect(run.outputs).toMatchObject({ 'backup-name': name, phase: 'Completed', errors: '0', location: `file://${work}/backups` });
+    expect(Number(run.outputs.items)).toBeGreaterThan(0);
+    expect(run.summary).toContain(`## Backup \`${name}\`: Completed`);
+    expect(fs.existsSync(path.join(work, 'backups', 'backups', name, 'velero-backup.json'))).toBe(true);
+    // The runner masks what ::add-mask:: names; the value must appear nowhere else.
+    expect(run.stdout).toContain(`::add-mask::${token}`);
+    expect(run.stdout.split('\n').filter((line) => line.includes(token) && !line.startsWith('::add-mask::'))).toEqual([]);
+  });
+
+  it('plans a restore of it as a dry run', () => {
+    const run = runAction({ mode: 'restore', kubeconfig, location: 'backups', 'from-backup': name, 'dry-run': 'true' });
+    expect(run.status).toBe(0);
+    expect(run.outputs).toMatchObject({ 'backup-name': name, phase: 'Completed', created: '0', failed: '0' });
+    expect(Number(run.outputs.unchanged)).toBeGreaterThan(0);
+    expect(run.summary).toContain('## Restore plan (dry run)');
+  });
+
+  it('fails the step with one line naming the input for a bad value', () => {
+    const run = runAction({ mode: 'backup', kubeconfig, location: 'backups', ttl: '30d' });
+    expect(run.status).not.toBe(0);
+    expect(run.stdout).toContain("::error::Input 'ttl': '30d' uses days, which Go durations do not have. Write 720h");
+  });
+
+  it('fails clearly for a kubeconfig that is not one, without echoing it', () => {
+    const run = runAction({ mode: 'backup', kubeconfig: 'server: [oops secret-value-123', location: 'backups' });
+    expect(run.status).not.toBe(0);
+    expect(run.stdout).toMatch(/::error::Input 'kubeconfig': the kubeconfig input is not valid YAML \(line 1, column \d+\)/);
+    expect(run.stdout.split('\n').filter((l) => l.includes('secret-value-123') && !l.startsWith('::add-mask::'))).toEqual([]);
+  });
+});
