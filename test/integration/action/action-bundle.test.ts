@@ -37,8 +37,8 @@ describe('the action bundle (dist/index.js)', () => {
   const name = uniqueName('action');
 
   it('backs up with inputs from the runner, sets outputs and the summary, and masks the kubeconfig', () => {
-    const run = runAction({ mode: 'backup', kubeconfig, location: 'backups', 'backup-name': name, 'include-namespaces': 'kube-system', 'include-resources': 'configmaps' });
-    expect(run.status).toBe(0);
+    const run = runAction({ mode: 'backup', kubeconfig, location: 'backups', 'backup-name': name, 'include-namespaces': 'kube-system', 'include-resources': 'configmaps,serviceaccounts' });
+    expect({ status: run.status, log: run.status === 0 ? '' : run.stdout }).toEqual({ status: 0, log: '' });
     expect(run.outputs).toMatchObject({ 'backup-name': name, phase: 'Completed', errors: '0', location: `file://${work}/backups` });
     expect(Number(run.outputs.items)).toBeGreaterThan(0);
     expect(run.summary).toContain(`## Backup \`${name}\`: Completed`);
@@ -50,7 +50,7 @@ describe('the action bundle (dist/index.js)', () => {
 
   it('plans a restore of it as a dry run', () => {
     const run = runAction({ mode: 'restore', kubeconfig, location: 'backups', 'from-backup': name, 'dry-run': 'true' });
-    expect(run.status).toBe(0);
+    expect({ status: run.status, log: run.status === 0 ? '' : run.stdout }).toEqual({ status: 0, log: '' });
     expect(run.outputs).toMatchObject({ 'backup-name': name, phase: 'Completed', created: '0', failed: '0' });
     expect(Number(run.outputs.unchanged)).toBeGreaterThan(0);
     expect(run.summary).toContain('## Restore plan (dry run)');
