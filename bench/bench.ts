@@ -2,8 +2,8 @@
  * `npm run bench`: speed and memory of backup and restore against the local environment, each printed as a ratio
  * to a baseline measured in the same run, so machine speed cancels out.
  *
- *   memory   peak RSS of a backup of 100 and of 10,000 ConfigMaps, each in its own process, against a process that
- *            only connects and discovers (the baseline): the ratio 10,000/100 shows memory stays flat.
+ *   memory   peak RSS of backups of 100, 10,000 and 30,000 ConfigMaps, each in its own process, against a process
+ *            that only connects and discovers (the baseline): memory must not grow with the number of objects.
  *   backup   time of a backup of 10,000 objects against a bare paginated LIST of the same objects (the floor).
  *   restore  time to restore 2,000 objects with concurrency 16 against concurrency 1 (Velero's sequential restore).
  */
@@ -100,18 +100,21 @@ async function main(): Promise<void> {
   const run = Date.now().toString(36);
   const small = `bench-${run}-100`;
   const large = `bench-${run}-10k`;
+  const huge = `bench-${run}-30k`;
   const restoreSource = `bench-${run}-2k`;
   const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'kube-backup-bench-'));
-  const created = [small, large, restoreSource];
+  const created = [small, large, huge, restoreSource];
   try {
-    console.log('Seeding 100, 10,000 and 2,000 ConfigMaps (600-byte payloads)...');
+    console.log('Seeding 100, 10,000, 30,000 and 2,000 ConfigMaps (600-byte payloads)...');
     await seed(c, small, 100);
     await seed(c, large, 10_000);
+    await seed(c, huge, 30_000);
     await seed(c, restoreSource, 2_000);
 
     const baseline = measure('baseline');
     const backupSmall = measure('backup', small, directory);
     const backupLarge = measure('backup', large, directory);
+    const backupHuge = measure('backup', huge, directory);
     const list = measure('list', large);
 
     const store = new LocalObjectStore(directory, `file://${directory}`);
@@ -127,6 +130,7 @@ async function main(): Promise<void> {
     row('baseline: connect + discover, peak RSS', `${baseline.maxRssMiB.toFixed(0)} MiB`, '1.00');
     row('backup of 100 ConfigMaps, peak RSS', `${backupSmall.maxRssMiB.toFixed(0)} MiB`, `${(backupSmall.maxRssMiB / baseline.maxRssMiB).toFixed(2)} x baseline`);
     row('backup of 10,000 ConfigMaps, peak RSS', `${backupLarge.maxRssMiB.toFixed(0)} MiB`, `${(backupLarge.maxRssMiB / baseline.maxRssMiB).toFixed(2)} x baseline, ${(backupLarge.maxRssMiB / backupSmall.maxRssMiB).toFixed(2)} x the 100-object backup`);
+    row('backup of 30,000 ConfigMaps, peak RSS', `${backupHuge.maxRssMiB.toFixed(0)} MiB`, `${(backupHuge.maxRssMiB / baseline.maxRssMiB).toFixed(2)} x baseline, ${(backupHuge.maxRssMiB / backupLarge.maxRssMiB).toFixed(2)} x the 10,000-object backup`);
     row('paginated LIST of 10,000 ConfigMaps', `${list.seconds.toFixed(2)} s`, '1.00 (floor)');
     row('backup of 10,000 ConfigMaps', `${backupLarge.seconds.toFixed(2)} s`, `${(backupLarge.seconds / list.seconds).toFixed(2)} x the LIST (${Math.round(backupLarge.items! / backupLarge.seconds)} items/s)`);
     row('restore of 2,000, concurrency 1 (Velero-like)', `${sequential.toFixed(2)} s`, '1.00');
