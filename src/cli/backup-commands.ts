@@ -1,4 +1,4 @@
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { runBackup } from '../backup/run.js';
 import { connect } from '../engine/connect.js';
 import { openObjectStore } from '../storage/open-store.js';
@@ -11,7 +11,7 @@ import { parseConnectionSettings, parseS3Options } from '../settings/settings.js
 import { parseLocation } from '../settings/location.js';
 import { listStoredBackups, readStoredBackup, statusOf } from '../storage/backup-catalog.js';
 import { InputError } from '../util/errors.js';
-import { CLI_KUBECONFIG_NAMES, flagReader, processContext, withConnectionFlags, withLocationFlags, type CliIo } from './program-support.js';
+import { CLI_KUBECONFIG_NAMES, flagReader, processContext, withConnectionFlags, withInputFlags, withLocationFlags, type CliIo } from './program-support.js';
 import { terminalLogger } from './terminal-logger.js';
 
 /** `kube-backup backup create|get|describe`, Velero's verbs. */
@@ -19,10 +19,10 @@ export function addBackupCommands(program: Command, io: CliIo): void {
   // Made with program.command() so they inherit its output and exit handling.
   const backup = program.command('backup').description('create and inspect backups');
 
-  const create = withConnectionFlags(backup.command('create').argument('[name]', 'backup name (default: generated from the time)'));
-  for (const input of BACKUP_INPUTS.filter((i) => i.name !== 'backup-name')) {
-    create.addOption(new Option(input.flag ? `--${input.name}` : `--${input.name} <value>`, input.description));
-  }
+  const create = withInputFlags(
+    withConnectionFlags(backup.command('create').argument('[name]', 'backup name (default: generated from the time)')),
+    BACKUP_INPUTS.filter((i) => i.name !== 'backup-name')
+  );
   create.description('back up the cluster to the location').action(async (name: string | undefined, options: Record<string, unknown>) => {
     const reader = flagReader({ ...options, backupName: name });
     const connection = parseConnectionSettings(reader, processContext(io), options.kubeconfig as string | undefined);

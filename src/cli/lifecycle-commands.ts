@@ -1,19 +1,18 @@
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { connect } from '../engine/connect.js';
 import { pruneSummary } from '../prune/prune-report.js';
 import { runPrune } from '../prune/run-prune.js';
 import { parseLocationPolicy } from '../settings/backup-settings.js';
-import type { InputSpec } from '../settings/input-catalog.js';
 import { LEASE_INPUTS, parsePruneSettings, parseSyncSettings, PRUNE_INPUTS, SYNC_INPUTS } from '../settings/lifecycle-settings.js';
 import { parseConnectionSettings } from '../settings/settings.js';
 import { runSync } from '../sync/run-sync.js';
 import { syncSummary } from '../sync/sync-report.js';
-import { CLI_KUBECONFIG_NAMES, flagReader, processContext, withConnectionFlags, type CliIo } from './program-support.js';
+import { CLI_KUBECONFIG_NAMES, flagReader, processContext, withConnectionFlags, withInputFlags, type CliIo } from './program-support.js';
 import { terminalLogger } from './terminal-logger.js';
 
 /** `kube-backup prune` and `kube-backup sync`: the location's lifecycle, as the action's prune and sync modes. */
 export function addLifecycleCommands(program: Command, io: CliIo): void {
-  withFlags(withConnectionFlags(program.command('prune')), [...PRUNE_INPUTS, ...LEASE_INPUTS])
+  withInputFlags(withConnectionFlags(program.command('prune')), [...PRUNE_INPUTS, ...LEASE_INPUTS])
     .description('delete expired backups, the restores made from them and their Backup objects, and stale unfinished backup folders')
     .action(async (options: Record<string, unknown>) => {
       const { reader, connection } = connectionFlags(io, options);
@@ -29,7 +28,7 @@ export function addLifecycleCommands(program: Command, io: CliIo): void {
       }
     });
 
-  withFlags(withConnectionFlags(program.command('sync')), [...SYNC_INPUTS, ...LEASE_INPUTS])
+  withInputFlags(withConnectionFlags(program.command('sync')), [...SYNC_INPUTS, ...LEASE_INPUTS])
     .description("create the cluster's Backup objects for the backups in the location, and delete those whose backup is gone")
     .action(async (options: Record<string, unknown>) => {
       const { reader, connection } = connectionFlags(io, options);
@@ -51,13 +50,3 @@ function connectionFlags(io: CliIo, options: Record<string, unknown>) {
   return { reader, connection: parseConnectionSettings(reader, processContext(io), options.kubeconfig as string | undefined) };
 }
 
-/** Adds each input as a flag once (velero-namespace is both a prune and a sync input). */
-function withFlags(command: Command, inputs: InputSpec[]): Command {
-  const seen = new Set<string>();
-  for (const input of inputs) {
-    if (seen.has(input.name)) continue;
-    seen.add(input.name);
-    command.addOption(new Option(input.flag ? `--${input.name}` : `--${input.name} <value>`, input.description));
-  }
-  return command;
-}

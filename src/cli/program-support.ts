@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { Command, Option } from 'commander';
 import { mapReader, type InputReader } from '../settings/input-reader.js';
-import { CONNECTION_INPUTS } from '../settings/input-catalog.js';
+import { CONNECTION_INPUTS, type InputSpec } from '../settings/input-catalog.js';
 import type { ProcessContext } from '../settings/settings.js';
 
 export interface CliIo {
@@ -40,15 +40,22 @@ const LOCATION_ONLY = new Set(['location', 'location-name', 'storage-access-mode
 
 /** Flags for verbs that only read the location (backup get, describe). */
 export function withLocationFlags(command: Command): Command {
-  for (const input of CONNECTION_INPUTS.filter((i) => LOCATION_ONLY.has(i.name) || i.name.startsWith('s3-'))) {
-    command.addOption(new Option(`--${input.name} <value>`, input.description));
-  }
-  return command;
+  return withInputFlags(command, CONNECTION_INPUTS.filter((i) => LOCATION_ONLY.has(i.name) || i.name.startsWith('s3-')));
 }
 
 /** Flags for verbs that talk to a cluster and a location. */
 export function withConnectionFlags(command: Command): Command {
   command.addOption(new Option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)'));
-  for (const input of CONNECTION_INPUTS) command.addOption(new Option(`--${input.name} <value>`, input.description));
+  return withInputFlags(command, CONNECTION_INPUTS);
+}
+
+/** Adds each input as a flag (`--name <value>`, or `--name` for switches), once even when listed twice. */
+export function withInputFlags(command: Command, inputs: readonly InputSpec[]): Command {
+  const seen = new Set(command.options.map((o) => o.long));
+  for (const input of inputs) {
+    if (seen.has(`--${input.name}`)) continue;
+    seen.add(`--${input.name}`);
+    command.addOption(new Option(input.flag ? `--${input.name}` : `--${input.name} <value>`, input.description));
+  }
   return command;
 }

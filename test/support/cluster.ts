@@ -64,3 +64,26 @@ export async function waitForPodRunning(cluster: KubeCluster, namespace: string,
     return (pod?.status as { phase?: string } | undefined)?.phase === 'Running';
   }, `pod ${namespace}/${name} to run`);
 }
+
+/** A namespaced CRD of free-form objects, served at `versions`, stored at `storage`. */
+export function freeFormCrd(group: string, kind: string, versions: string[], storage = versions[0]!): KubeObject {
+  const plural = `${kind.toLowerCase()}s`;
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `${plural}.${group}` },
+    spec: {
+      group,
+      scope: 'Namespaced',
+      names: { plural, singular: kind.toLowerCase(), kind, listKind: `${kind}List` },
+      versions: versions.map((name) => ({ name, served: true, storage: name === storage, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }))
+    }
+  };
+}
+
+/** Creates a CRD and waits until discovery serves its group, so its custom resources can be created. */
+export async function createServedCrd(cluster: KubeCluster, crd: KubeObject): Promise<void> {
+  await cluster.create(refs.crds, crd);
+  const group = (crd.spec as { group: string }).group;
+  await waitFor(async () => (await cluster.discover()).resources.some((r) => r.group === group), `CRD ${crd.metadata.name} served`);
+}

@@ -9,7 +9,7 @@ import type { ObjectStore } from '../../../src/storage/object-store.js';
 import { InputError } from '../../../src/util/errors.js';
 import { MemoryLogger } from '../../../src/util/logger.js';
 import { itemKey, itemsIn, readGzJson, readJson, readStoredArchive, type StoredArchive } from '../../support/backups.js';
-import { clusterFor, createNamespace, deleteNamespace, kubectl, refs, sleeperPod, waitFor, waitForPodRunning } from '../../support/cluster.js';
+import { clusterFor, createNamespace, createServedCrd, deleteNamespace, freeFormCrd, kubectl, refs, sleeperPod, waitFor, waitForPodRunning } from '../../support/cluster.js';
 import { testEnvironment, uniqueName } from '../../support/environment.js';
 import { allKeys, localTestStore, s3TestStore, type TestStore } from '../../support/stores.js';
 
@@ -34,19 +34,7 @@ beforeAll(async () => {
   await createNamespace(cluster, nsA);
   await createNamespace(cluster, nsB);
   await createNamespace(cluster, nsSkipped, { 'velero.io/exclude-from-backup': 'true' });
-  await cluster.create(refs.crds, {
-    apiVersion: 'apiextensions.k8s.io/v1',
-    kind: 'CustomResourceDefinition',
-    metadata: { name: crdName },
-    spec: {
-      group,
-      scope: 'Namespaced',
-      names: { plural: 'widgets', singular: 'widget', kind: 'Widget', listKind: 'WidgetList' },
-      versions: ['v1', 'v1beta1'].map((name) => ({ name, served: true, storage: name === 'v1', schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }))
-    }
-  });
-  await waitFor(async () => ((await cluster.get(refs.crds, crdName))?.status as { acceptedNames?: { kind?: string } })?.acceptedNames?.kind === 'Widget', 'CRD');
-  await waitFor(async () => (await cluster.discover()).resources.some((r) => r.group === group), 'CRD discovery');
+  await createServedCrd(cluster, freeFormCrd(group, 'Widget', ['v1', 'v1beta1']));
 
   await Promise.all([
     cluster.create(refs.configmaps, cm(nsA, 'web-config', { app: 'web' })),

@@ -12,7 +12,7 @@ import { backupKeys, restoreKeys } from '../../../src/storage/layout.js';
 import type { ObjectStore } from '../../../src/storage/object-store.js';
 import { MemoryLogger } from '../../../src/util/logger.js';
 import { readGzJson, readJson } from '../../support/backups.js';
-import { clusterFor, createNamespace, deleteNamespace, refs, sleeperPod, waitFor, waitForPodRunning } from '../../support/cluster.js';
+import { clusterFor, createNamespace, createServedCrd, deleteNamespace, freeFormCrd, refs, sleeperPod, waitFor, waitForPodRunning } from '../../support/cluster.js';
 import { testEnvironment, uniqueName } from '../../support/environment.js';
 import { allKeys, s3TestStore, type TestStore } from '../../support/stores.js';
 
@@ -30,24 +30,7 @@ let store: ObjectStore;
 let backupName: string;
 const cleanups: (() => Promise<unknown>)[] = [];
 
-function crd(versions: string[], storage: string): KubeObject {
-  return {
-    apiVersion: 'apiextensions.k8s.io/v1',
-    kind: 'CustomResourceDefinition',
-    metadata: { name: crdName },
-    spec: {
-      group,
-      scope: 'Namespaced',
-      names: { plural: 'gadgets', singular: 'gadget', kind: 'Gadget', listKind: 'GadgetList' },
-      versions: versions.map((name) => ({ name, served: true, storage: name === storage, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }))
-    }
-  };
-}
-
-async function establish(cluster: KubeCluster, object: KubeObject): Promise<void> {
-  await cluster.create(refs.crds, object);
-  await waitFor(async () => (await cluster.discover()).resources.some((r) => r.group === group), `CRD ${crdName} served`);
-}
+const crd = (versions: string[], storage: string) => freeFormCrd(group, 'Gadget', versions, storage);
 
 async function restore(cluster: KubeCluster, inputs: Record<string, string>): Promise<RestoreResult> {
   const reader = mapReader({ 'from-backup': backupName, 'restore-name': uniqueName('r'), ...inputs });
@@ -59,7 +42,7 @@ beforeAll(async () => {
   b = clusterFor(env.kubeconfigB);
   testStore = await s3TestStore();
   store = testStore.store;
-  await establish(a, crd(['v1', 'v1beta1'], 'v1'));
+  await createServedCrd(a, crd(['v1', 'v1beta1'], 'v1'));
   await createNamespace(a, source, { team: 'payments' });
   await Promise.all([
     a.create(refs.configmaps, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: source, labels: { app: 'shop' } }, data: { mode: 'fast', 'nested.json': '{"a":1}' } }),
@@ -272,7 +255,7 @@ describe('API versions', () => {
     // Cluster B serves the CRD at v1beta1 only; the backup holds g1 at v1 (preferred) and v1beta1.
     await b.delete(refs.crds, crdName);
     await waitFor(async () => !(await b.get(refs.crds, crdName)), 'old CRD gone on B');
-    await establish(b, crd(['v1beta1'], 'v1beta1'));
+    await createServedCrd(b, crd(['v1beta1'], 'v1beta1'));
     cleanups.push(() => deleteNamespace(b, ns));
     const result = await restore(b, { 'namespace-mappings': `${source}:${ns}`, 'include-resources': `gadgets.${group}` });
     expect(result.outcomes.find((o) => o.name === 'g1')).toMatchObject({ action: 'created' });

@@ -15,23 +15,14 @@ import type { S3Options } from '../../../src/storage/s3-options.js';
 import { S3ObjectStore } from '../../../src/storage/s3-store.js';
 import { AlreadyExistsError, InputError } from '../../../src/util/errors.js';
 import { testEnvironment, uniqueName } from '../../support/environment.js';
+import { s3TestOptions } from '../../support/stores.js';
 import { collect, failingStream, objectStoreContract, readAll } from './contract.js';
 
 const PREFIX = 'cluster-a/';
 // With KUBE_BACKUP_TEST_EXTERNAL=1 the store may be MinIO or AWS, which behave differently where Swift is peculiar.
 const onLocalSwift = process.env.KUBE_BACKUP_TEST_EXTERNAL !== '1';
 
-function s3Options(overrides: Partial<S3Options> = {}): S3Options {
-  const { s3 } = testEnvironment();
-  return {
-    endpoint: s3.endpoint,
-    region: s3.region,
-    forcePathStyle: s3.forcePathStyle,
-    insecureSkipTlsVerify: false,
-    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
-    ...overrides
-  };
-}
+const s3Options = s3TestOptions;
 
 /** A new bucket for one suite, and a cleanup that empties and deletes it (including unfinished uploads). */
 async function newBucket(admin: S3Client): Promise<{ bucket: string; cleanup: () => Promise<void> }> {
