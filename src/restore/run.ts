@@ -84,11 +84,8 @@ export async function runRestore(context: RestoreContext, request: RestoreReques
   const startedAt = clock();
 
   const chosen = await chooseBackup(store, settings.backup);
-  const name = settings.restoreName ?? `${chosen.name}-${timestampSuffix(startedAt)}`;
   const record = !settings.dryRun && request.location.accessMode === 'ReadWrite';
-  if (record && (await store.head(restoreKeys(name).metadata))) {
-    throw new InputError('restore-name', `a restore named '${name}' already exists in ${store.url}`, 'Choose another restore-name');
-  }
+  const name = await restoreName(store, settings.restoreName, `${chosen.name}-${timestampSuffix(startedAt)}`, record);
   const hooks = parseRestoreHooksSpec(settings.restoreHooks);
   const log = new RunLog(context.logger, `restore=${VELERO_NAMESPACE}/${name}`, clock);
   const results = new RunResults();
@@ -327,6 +324,22 @@ export async function runRestore(context: RestoreContext, request: RestoreReques
         log.debug(`    differs in ${summarize(outcome.changes)}`);
       }
     }
+  }
+}
+
+/**
+ * The restore's name. A name the user gave must be free; a default one (`<backup>-<stamp>`) that is taken, by
+ * a second restore of the same backup within the same second, gets a counter instead.
+ */
+async function restoreName(store: ObjectStore, explicit: string | undefined, fallback: string, record: boolean): Promise<string> {
+  const taken = async (name: string) => record && (await store.head(restoreKeys(name).metadata)) !== undefined;
+  if (explicit) {
+    if (await taken(explicit)) throw new InputError('restore-name', `a restore named '${explicit}' already exists in ${store.url}`, 'Choose another restore-name');
+    return explicit;
+  }
+  for (let n = 0; ; n++) {
+    const candidate = n === 0 ? fallback : `${fallback}-${n}`;
+    if (!(await taken(candidate))) return candidate;
   }
 }
 
