@@ -17,7 +17,7 @@ import { progressReporter } from './progress.js';
 import { RunResults } from '../util/run-results.js';
 import { planBackupScope } from './scope.js';
 import { clusterIdentity } from './cluster-identity.js';
-import { acquireLease, LeaseHeldError, type LeaseOptions } from '../storage/lease.js';
+import { acquireLease, LeaseHeldError, type Lease, type LeaseOptions } from '../storage/lease.js';
 import { isTwinRun } from '../schedule/duplicate.js';
 import { existingTwinBackup } from '../schedule/slot-guard.js';
 import { statusOf } from '../storage/backup-catalog.js';
@@ -87,13 +87,13 @@ export async function runBackup(context: BackupContext, request: BackupRequest):
     // The twin may have finished while this run waited for the lease.
     const done = await existingTwinBackup(store, name, request.slot, identity);
     if (done) return skippedResult(name, store.url, startedAt, done, `backup ${name} of this cron slot was made from this cluster by another run`);
-    return await writeBackup(context, request, name, identity);
+    return await writeBackup(context, request, name, identity, lease);
   } finally {
     await lease.release();
   }
 }
 
-async function writeBackup(context: BackupContext, request: BackupRequest, name: string, identity: string | undefined): Promise<BackupResult> {
+async function writeBackup(context: BackupContext, request: BackupRequest, name: string, identity: string | undefined, lease: Lease): Promise<BackupResult> {
   const { cluster, store } = context;
   const clock = context.clock ?? (() => new Date());
   const { settings, location } = request;
@@ -157,6 +157,8 @@ async function writeBackup(context: BackupContext, request: BackupRequest, name:
       settings,
       { phase, startTimestamp: startedAt, completionTimestamp: completedAt, expiration, totalItems: sink.writer.itemsWritten, itemsBackedUp: sink.writer.itemsWritten, errors: results.errorTotal, warnings: results.warningTotal }
     );
+    // Committing after losing the lease (its renewal failed and another run took the location) could race that run.
+    lease.assertHeld();
     try {
       await store.put(keys.metadata, `${JSON.stringify(backup, null, 2)}\n`, { contentType: 'application/json', ifNoneMatch: true });
     } catch (err) {
