@@ -1,13 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
-import { access, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { access, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { indexArchive } from '../../../src/archive/archive-index.js';
 import { readArchive, type ArchiveEntry } from '../../../src/archive/archive-reader.js';
 import { ArchiveCorruptError } from '../../../src/archive/archive-errors.js';
-import { buildArchive, exec, sampleObject, withTempDir } from './support.js';
+import { buildArchive, exec, longNameTree, sampleObject, withTempDir } from './support.js';
 
 async function readAll(tarball: Buffer): Promise<ArchiveEntry[]> {
   const entries: ArchiveEntry[] = [];
@@ -82,15 +82,10 @@ describe('indexArchive', () => {
 
   it('indexes archives made by GNU tar in its gnu and pax formats (long names, directory entries)', async () => {
     await withTempDir(async (dir) => {
-      const root = join(dir, 'root');
-      const longDir = join(root, 'resources', 'widgets.example.com', 'namespaces', 'n'.repeat(63));
-      await mkdir(join(root, 'metadata'), { recursive: true });
-      await mkdir(longDir, { recursive: true });
-      await writeFile(join(root, 'metadata', 'version'), '1.1.0\n');
-      await writeFile(join(longDir, `${'x'.repeat(150)}.json`), '{"kind":"Widget"}');
+      const { root, longFile } = await longNameTree(dir);
       await writeFile(join(root, 'resources', 'empty.json'), '');
       for (const format of ['gnu', 'pax', 'ustar']) {
-        if (format === 'ustar') await writeFile(join(longDir, `${'x'.repeat(150)}.json`), ''); // ustar: paths < 256
+        if (format === 'ustar') await writeFile(longFile, ''); // ustar: paths < 256
         const file = join(dir, `${format}.tar.gz`);
         const args = format === 'ustar' ? ['-C', root, 'metadata', 'resources/empty.json'] : ['-C', root, '.'];
         await exec('tar', [`--format=${format}`, '-czf', file, ...args]);

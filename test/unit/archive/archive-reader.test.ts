@@ -1,12 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { readArchive, type ArchiveEntry } from '../../../src/archive/archive-reader.js';
 import { ArchiveCorruptError } from '../../../src/archive/archive-errors.js';
-import { buildArchive, countingReadable, exec, sleep, withTempDir } from './support.js';
+import { buildArchive, countingReadable, exec, longNameTree, sleep, withTempDir } from './support.js';
 
 async function readAll(input: Readable): Promise<ArchiveEntry[]> {
   const entries: ArchiveEntry[] = [];
@@ -22,12 +22,7 @@ const smallArchive = () =>
 describe('readArchive', () => {
   it('reads an archive made by GNU tar: regular files only, GNU long names, ./ prefixes dropped', async () => {
     await withTempDir(async (dir) => {
-      const root = join(dir, 'root');
-      const longDir = join(root, 'resources', 'widgets.example.com', 'namespaces', 'n'.repeat(63));
-      await mkdir(join(root, 'metadata'), { recursive: true });
-      await mkdir(longDir, { recursive: true });
-      await writeFile(join(root, 'metadata', 'version'), '1.1.0\n');
-      await writeFile(join(longDir, `${'x'.repeat(150)}.json`), '{"kind":"Widget"}');
+      const { root } = await longNameTree(dir);
       for (const format of ['gnu', 'pax']) {
         const file = join(dir, `${format}.tar.gz`);
         await exec('tar', [`--format=${format}`, '-czf', file, '-C', root, '.']);

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -87,3 +87,18 @@ export function countingReadable(data: Buffer, chunkSize = 64 * 1024): Readable 
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A folder laid out like a backup, for GNU tar to pack: metadata/version and one item whose path needs a long-name
+ * extension (over 255 characters). Returns the folder and the item's file.
+ */
+export async function longNameTree(dir: string): Promise<{ root: string; longFile: string }> {
+  const root = join(dir, 'root');
+  const longDir = join(root, 'resources', 'widgets.example.com', 'namespaces', 'n'.repeat(63));
+  await mkdir(join(root, 'metadata'), { recursive: true });
+  await mkdir(longDir, { recursive: true });
+  await writeFile(join(root, 'metadata', 'version'), '1.1.0\n');
+  const longFile = join(longDir, `${'x'.repeat(150)}.json`);
+  await writeFile(longFile, '{"kind":"Widget"}');
+  return { root, longFile };
+}

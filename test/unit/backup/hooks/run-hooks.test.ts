@@ -1,24 +1,16 @@
 import { describe, expect, it } from '@jest/globals';
 import { runPodHooks } from '../../../../src/backup/hooks/run-hooks.js';
 import { parseBackupHooksSpec } from '../../../../src/backup/hooks/spec.js';
-import type { ExecOptions, ExecResult, ExecTarget, KubeObject } from '../../../../src/kube/cluster.js';
+import type { KubeObject } from '../../../../src/kube/cluster.js';
 import { MemoryLogger } from '../../../../src/util/logger.js';
+import { scriptedExec, type ExecBehaviour, type ExecCall } from '../../../support/scripted-exec.js';
 
-type Behaviour = ExecResult | Error | 'hang';
+type Behaviour = ExecBehaviour;
 
 /** Answers each exec by the command's first argument; records every call. */
 function fakeCluster(behaviours: Record<string, Behaviour> = {}) {
-  const calls: { target: ExecTarget; command: string[]; options?: ExecOptions }[] = [];
-  return {
-    calls,
-    async exec(target: ExecTarget, command: string[], options?: ExecOptions): Promise<ExecResult> {
-      calls.push({ target, command, options });
-      const behaviour = behaviours[command[0]!] ?? { exitCode: 0, stdout: '', stderr: '' };
-      if (behaviour === 'hang') return new Promise(() => {});
-      if (behaviour instanceof Error) throw behaviour;
-      return behaviour;
-    }
-  };
+  const calls: ExecCall[] = [];
+  return { calls, exec: scriptedExec(behaviours, calls) };
 }
 
 /** null: a pod without status (the phase not reported yet). */

@@ -1,8 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
-import type { ExecOptions, ExecResult, ExecTarget, KubeObject, ResourceRef } from '../../../../src/kube/cluster.js';
+import type { KubeObject, ResourceRef } from '../../../../src/kube/cluster.js';
 import { restoreExecHooksFor, runRestoreExecHooks, type PlannedRestoreExecHook } from '../../../../src/restore/hooks/exec-hooks.js';
 import { parseRestoreHooksSpec, type RestoreHooksSpec } from '../../../../src/restore/hooks/spec.js';
 import { MemoryLogger } from '../../../../src/util/logger.js';
+import { scriptedExec, type ExecBehaviour, type ExecCall } from '../../../support/scripted-exec.js';
 
 const POST = 'post.hook.restore.velero.io';
 const NO_SPEC: RestoreHooksSpec = { resources: [] };
@@ -118,7 +119,7 @@ resources:
 type ContainerState = 'running' | 'ready' | 'waiting' | 'none';
 /** One pod read: container states by name, a whole-pod phase, 'gone' (404) or an API error. */
 type PodRead = Record<string, ContainerState> | { phase: string } | 'gone' | Error;
-type Behaviour = ExecResult | Error | 'hang';
+type Behaviour = ExecBehaviour;
 
 function podObject(read: Record<string, ContainerState> | { phase: string }): KubeObject {
   if ('phase' in read && typeof read.phase === 'string' && !['running', 'ready', 'waiting', 'none'].includes(read.phase)) {
@@ -136,7 +137,7 @@ function podObject(read: Record<string, ContainerState> | { phase: string }): Ku
 
 /** Answers pod reads from a script (the last entry repeats) and execs by the command's first argument. */
 function fakeCluster(reads: PodRead[], behaviours: Record<string, Behaviour> = {}) {
-  const calls: { target: ExecTarget; command: string[]; options?: ExecOptions }[] = [];
+  const calls: ExecCall[] = [];
   let readCount = 0;
   return {
     calls,
@@ -148,13 +149,7 @@ function fakeCluster(reads: PodRead[], behaviours: Record<string, Behaviour> = {
       if (read instanceof Error) throw read;
       return podObject(read);
     },
-    async exec(target: ExecTarget, command: string[], options?: ExecOptions): Promise<ExecResult> {
-      calls.push({ target, command, options });
-      const behaviour = behaviours[command[0]!] ?? { exitCode: 0, stdout: '', stderr: '' };
-      if (behaviour === 'hang') return new Promise(() => {});
-      if (behaviour instanceof Error) throw behaviour;
-      return behaviour;
-    }
+    exec: scriptedExec(behaviours, calls)
   };
 }
 
