@@ -1,8 +1,8 @@
 import type { Cluster, KubeObject } from '../kube/cluster.js';
 import type { Logger } from '../util/logger.js';
 import type { PodHooks } from './collect.js';
-import { runPodHooks, type HookRunResult } from './hooks/run-hooks.js';
-import type { BackupHooksSpec } from './hooks/spec.js';
+import { runPodHooks, type HookRunResult } from '../hooks/run-hooks.js';
+import type { BackupHooksSpec } from '../settings/hook-specs.js';
 import type { RunResults } from '../util/run-results.js';
 
 /** Backup hooks as the collector sees them: a pre-hook failure in Fail mode leaves the pod out of the backup. */

@@ -7,20 +7,20 @@ import { AlreadyExistsError, InputError, errorMessage } from '../util/errors.js'
 import { gzipJson, gzipText } from '../util/gzip.js';
 import type { Logger } from '../util/logger.js';
 import { RunLog } from '../util/run-log.js';
-import { TOOL_VERSION } from '../version.js';
+import { TOOL_VERSION } from '../util/version.js';
 import { backupObject, rfc3339, VELERO_NAMESPACE, type BackupPhase } from './backup-object.js';
 import { collectItems, type CollectedItem, type ItemSink } from './collect.js';
-import { parseBackupHooksSpec } from './hooks/spec.js';
+import { parseBackupHooksSpec } from '../settings/hook-specs.js';
 import { podHooks } from './pod-hook-runner.js';
 import { backupName } from './naming.js';
 import { progressReporter } from './progress.js';
 import { RunResults } from '../util/run-results.js';
 import { planBackupScope } from './scope.js';
 import { clusterIdentity } from './cluster-identity.js';
-import { acquireLease, LeaseHeldError, type Lease, type LeaseOptions } from '../storage/lease.js';
-import { isTwinRun } from '../schedule/duplicate.js';
-import { existingTwinBackup } from '../schedule/slot-guard.js';
-import { statusOf } from '../storage/backup-catalog.js';
+import { acquireLease, LeaseHeldError, type Lease, type LeaseOptions } from '../coordination/lease.js';
+import { isTwinRun } from './twin-run.js';
+import { existingTwinBackup } from './slot-guard.js';
+import { statusOf } from '../persistence/stored-backups.js';
 import type { KubeObject } from '../kube/cluster.js';
 
 export interface BackupContext {

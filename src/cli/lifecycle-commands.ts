@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
 import { connect } from '../engine/connect.js';
-import { pruneSummary } from '../prune/prune-report.js';
+import { pruneSummary } from '../report/prune-report.js';
 import { runPrune } from '../prune/run-prune.js';
 import { parseLocationPolicy } from '../settings/backup-settings.js';
 import { LEASE_INPUTS, parsePruneSettings, parseSyncSettings, PRUNE_INPUTS, SYNC_INPUTS } from '../settings/lifecycle-settings.js';
 import { parseConnectionSettings } from '../settings/settings.js';
 import { runSync } from '../sync/run-sync.js';
-import { syncSummary } from '../sync/sync-report.js';
+import { syncSummary } from '../report/sync-report.js';
 import { CLI_KUBECONFIG_NAMES, flagReader, processContext, withConnectionFlags, withInputFlags, type CliIo } from './program-support.js';
 import { terminalLogger } from './terminal-logger.js';
 

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { connect } from '../engine/connect.js';
 import { parseConnectionSettings } from '../settings/settings.js';
-import { TOOL_VERSION } from '../version.js';
+import { TOOL_VERSION } from '../util/version.js';
 import { addBackupCommands } from './backup-commands.js';
 import { addLifecycleCommands } from './lifecycle-commands.js';
 import { addRestoreCommands } from './restore-commands.js';

@@ -1,4 +1,4 @@
-import { readText } from '../storage/backup-catalog.js';
+import { readText } from '../persistence/stored-backups.js';
 import { nameOfFolder, RESTORES_FOLDER, restoreKeys } from '../storage/layout.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { NotFoundError } from '../util/errors.js';

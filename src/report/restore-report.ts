@@ -1,5 +1,5 @@
 import type { RestoreResult } from '../restore/run.js';
-import { describeChange } from '../restore/compare/diff.js';
+import { describeChange } from '../compare/diff.js';
 import { flattenResults } from './results.js';
 import { markdownTable } from './markdown.js';
 

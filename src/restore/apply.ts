@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Cluster, KubeObject, ResourceRef } from '../kube/cluster.js';
 import { KubeApiError } from '../kube/http.js';
 import { errorMessage } from '../util/errors.js';
-import type { FieldChange } from './compare/diff.js';
+import type { FieldChange } from '../compare/diff.js';
 
 export const EXISTING_RESOURCE_POLICIES = ['none', 'update', 'recreate'] as const;
 export type ExistingResourcePolicy = (typeof EXISTING_RESOURCE_POLICIES)[number];

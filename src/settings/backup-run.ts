@@ -1,4 +1,4 @@
-import { cronSlot } from '../schedule/cron-slot.js';
+import { cronSlot } from './cron-slot.js';
 import { parseBackupSettings, type BackupSettings } from './backup-settings.js';
 import type { InputReader } from './input-reader.js';
 import { parseLeaseSettings, parseScheduleSettings, type LeaseSettings, type ScheduleSettings } from './lifecycle-settings.js';

@@ -1,9 +1,9 @@
 import type { ScopeFilters } from '../backup/scope.js';
 import { RESOURCE_NAME } from '../storage/layout.js';
 import { InputError } from '../util/errors.js';
-import { formatGoDuration, parseGoDuration } from './duration.js';
+import { formatGoDuration, parseGoDuration } from '../util/duration.js';
 import { readBoolean, readChoice, readPositiveInteger, type InputReader } from './input-reader.js';
-import { splitList } from './lists.js';
+import { splitList } from '../util/lists.js';
 
 export const ACCESS_MODES = ['ReadWrite', 'ReadOnly'] as const;
 export type AccessMode = (typeof ACCESS_MODES)[number];

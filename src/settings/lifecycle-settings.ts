@@ -1,7 +1,7 @@
-import { CronError, parseCron } from '../schedule/cron-slot.js';
-import { DEFAULT_LEASE_TTL_MS, DEFAULT_LEASE_WAIT_MS } from '../storage/lease.js';
+import { CronError, parseCron } from './cron-slot.js';
+import { DEFAULT_LEASE_TTL_MS, DEFAULT_LEASE_WAIT_MS } from '../coordination/lease.js';
 import { InputError } from '../util/errors.js';
-import { formatGoDuration, parseGoDuration } from './duration.js';
+import { formatGoDuration, parseGoDuration } from '../util/duration.js';
 import type { InputSpec } from './input-catalog.js';
 import { readBoolean, type InputReader } from './input-reader.js';
 

@@ -1,9 +1,9 @@
 import { EXISTING_RESOURCE_POLICIES, type ExistingResourcePolicy } from '../restore/apply.js';
-import type { BackupChoice } from '../restore/choose-backup.js';
-import { parseNamespaceMappings, parseStorageClassMappings } from '../restore/plan/mappings.js';
+import type { BackupChoice } from '../persistence/choose-backup.js';
+import { parseNamespaceMappings, parseStorageClassMappings } from './mappings.js';
 import { parseRestoreFilters, type RestoreFilters } from '../restore/plan/filters.js';
 import { parseResourceModifiers } from '../restore/transform/index.js';
-import type { ResourceModifiers } from '../restore/transform/modifiers/rules.js';
+import type { ResourceModifiers } from './resource-modifier-rules.js';
 import { RESOURCE_NAME } from '../storage/layout.js';
 import { InputError } from '../util/errors.js';
 import { readBoolean, readChoice, readPositiveInteger, type InputReader } from './input-reader.js';

@@ -2,13 +2,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Cluster, KubeObject } from '../kube/cluster.js';
 import type { LocationPolicy } from '../settings/backup-settings.js';
 import type { SyncSettings } from '../settings/lifecycle-settings.js';
-import { readStoredBackup, type StoredBackup } from '../storage/backup-catalog.js';
+import { readStoredBackup, type StoredBackup } from '../persistence/stored-backups.js';
 import { BACKUPS_FOLDER, nameOfFolder } from '../storage/layout.js';
-import { acquireLease, type LeaseOptions } from '../storage/lease.js';
+import { acquireLease, type LeaseOptions } from '../coordination/lease.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { errorMessage, InputError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
-import { BACKUP_CRD_NAME, BACKUP_REF, backupCrd, CRD_REF, NAMESPACE_REF } from './backup-crd.js';
+import { BACKUP_CRD_NAME, BACKUP_REF, backupCrd, CRD_REF, NAMESPACE_REF } from '../velero/backup-crd.js';
 import { planSync } from './plan.js';
 
 export interface SyncContext {

@@ -4,7 +4,7 @@ import { parseItemPath } from '../../src/archive/item-path.js';
 import type { KubeObject } from '../../src/kube/cluster.js';
 import { backupKeys } from '../../src/storage/layout.js';
 import type { ObjectStore } from '../../src/storage/object-store.js';
-import { readText } from '../../src/storage/backup-catalog.js';
+import { readText } from '../../src/persistence/stored-backups.js';
 
 export interface StoredArchive {
   /** Every entry path, in archive order. */

@@ -1,6 +1,6 @@
 import { runBackup } from '../../backup/run.js';
 import { backupOutputs, backupSummary } from '../../report/backup-report.js';
-import { skippedBackupSummary } from '../../schedule/skipped-report.js';
+import { skippedBackupSummary } from '../../report/skipped-backup-report.js';
 import { parseBackupRun } from '../../settings/backup-run.js';
 import type { ModeContext } from './mode-context.js';
 

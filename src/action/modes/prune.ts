@@ -1,5 +1,5 @@
 import { runPrune } from '../../prune/run-prune.js';
-import { pruneOutputs, pruneSummary } from '../../prune/prune-report.js';
+import { pruneOutputs, pruneSummary } from '../../report/prune-report.js';
 import { parsePruneSettings } from '../../settings/lifecycle-settings.js';
 import type { ModeContext } from './mode-context.js';
 

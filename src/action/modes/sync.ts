@@ -1,5 +1,5 @@
 import { runSync } from '../../sync/run-sync.js';
-import { syncOutputs, syncSummary } from '../../sync/sync-report.js';
+import { syncOutputs, syncSummary } from '../../report/sync-report.js';
 import { parseSyncSettings } from '../../settings/lifecycle-settings.js';
 import type { ModeContext } from './mode-context.js';
 

@@ -1,10 +1,10 @@
 import type { ClusterScopeMode, ScopedResource } from '../../backup/scope.js';
 import { matchesLabelSelector } from '../../backup/hooks/label-selector.js';
 import { parseLabelSelector, type LabelSelector } from '../../kube/label-selector.js';
-import { splitList } from '../../settings/lists.js';
+import { splitList } from '../../util/lists.js';
 import { InputError } from '../../util/errors.js';
 import { globMatcher } from '../../util/glob.js';
-import { parseIncludeNames, type IncludeName } from './include-names.js';
+import { parseIncludeNames, type IncludeName } from '../../settings/include-names.js';
 import { NEVER_RESTORED } from './order.js';
 import { isNamespacedResource, resolveRestoreResource } from './resources.js';
 

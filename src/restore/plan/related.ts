@@ -1,5 +1,5 @@
 import type { KubeObject } from '../../kube/cluster.js';
-import { isJsonObject } from '../compare/json.js';
+import { isJsonObject } from '../../util/json.js';
 import { CRDS } from './order.js';
 
 /** An item of the backup: its archive group-resource, namespace (absent when cluster-scoped) and name. */

@@ -1,6 +1,6 @@
 import type { KubeObject } from '../../kube/cluster.js';
 import { resolveResourceName, type ScopedResource } from '../../backup/scope.js';
-import { isJsonObject } from '../compare/json.js';
+import { isJsonObject } from '../../util/json.js';
 
 /**
  * The resources a backed-up CRD will serve once restored, shaped like discovery's, so `include-resources: widget`

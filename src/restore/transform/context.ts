@@ -1,4 +1,4 @@
-import type { ResourceModifiers } from './modifiers/rules.js';
+import type { ResourceModifiers } from '../../settings/resource-modifier-rules.js';
 
 /** What the restore run decided once, that every item's transform needs. */
 export interface TransformContext {

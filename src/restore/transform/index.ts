@@ -1,5 +1,5 @@
 import type { KubeObject } from '../../kube/cluster.js';
-import { cloneJson, isJsonObject } from '../compare/json.js';
+import { cloneJson, isJsonObject } from '../../util/json.js';
 import type { TransformContext } from './context.js';
 import { transformJob } from './job.js';
 import { addRestoreLabels, resetMetadataAndStatus } from './metadata.js';
@@ -108,4 +108,4 @@ function volumeName(object: KubeObject): string | undefined {
 export { namespaceForTarget } from './namespace.js';
 export { rewriteOwnerReferences, type OwnerUidLookup } from './owner-references.js';
 export { volumesToRestore } from './pv.js';
-export { parseResourceModifiers } from './modifiers/parse.js';
+export { parseResourceModifiers } from '../../settings/resource-modifiers.js';

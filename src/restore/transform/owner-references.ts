@@ -1,5 +1,5 @@
 import type { KubeObject, ObjectMeta } from '../../kube/cluster.js';
-import { cloneJson } from '../compare/json.js';
+import { cloneJson } from '../../util/json.js';
 
 export type OwnerReference = NonNullable<ObjectMeta['ownerReferences']>[number];
 

@@ -1,5 +1,5 @@
 import type { KubeObject } from '../../kube/cluster.js';
-import { isJsonObject, objectAt } from '../compare/json.js';
+import { isJsonObject, objectAt } from '../../util/json.js';
 import { mappedNamespace } from './namespace.js';
 
 /** Annotations the PV controller sets when it binds a volume (Velero's resetVolumeBindingInfo). */

@@ -1,5 +1,5 @@
 import type { KubeObject } from '../../kube/cluster.js';
-import { isJsonObject } from '../compare/json.js';
+import { isJsonObject } from '../../util/json.js';
 
 export const SERVICE_ACCOUNT_TOKEN_TYPE = 'kubernetes.io/service-account-token';
 const ACCOUNT_NAME = 'kubernetes.io/service-account.name';

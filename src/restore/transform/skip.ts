@@ -1,5 +1,5 @@
 import type { KubeObject } from '../../kube/cluster.js';
-import { isJsonObject } from '../compare/json.js';
+import { isJsonObject } from '../../util/json.js';
 import { persistentVolumeSkipReason } from './pv.js';
 import { secretSkipReason } from './secret.js';
 

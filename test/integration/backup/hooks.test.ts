@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { runPodHooks } from '../../../src/backup/hooks/run-hooks.js';
-import { parseBackupHooksSpec, type BackupHooksSpec } from '../../../src/backup/hooks/spec.js';
+import { runPodHooks } from '../../../src/hooks/run-hooks.js';
+import { parseBackupHooksSpec, type BackupHooksSpec } from '../../../src/settings/hook-specs.js';
 import type { KubeObject } from '../../../src/kube/cluster.js';
 import type { KubeCluster } from '../../../src/kube/kube-cluster.js';
 import { MemoryLogger } from '../../../src/util/logger.js';

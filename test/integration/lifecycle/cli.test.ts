@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { Command } from 'commander';
 import { addLifecycleCommands } from '../../../src/cli/lifecycle-commands.js';
 import type { CliIo } from '../../../src/cli/program-support.js';
-import { BACKUP_REF } from '../../../src/sync/backup-crd.js';
+import { BACKUP_REF } from '../../../src/velero/backup-crd.js';
 import { clusterFor, deleteNamespace } from '../../support/cluster.js';
 import { testEnvironment, uniqueName } from '../../support/environment.js';
 import { allKeys, localTestStore } from '../../support/stores.js';

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { KubeCluster } from '../../../src/kube/kube-cluster.js';
-import { pruneOutputs } from '../../../src/prune/prune-report.js';
+import { pruneOutputs } from '../../../src/report/prune-report.js';
 import { runPrune, type PruneContext } from '../../../src/prune/run-prune.js';
 import { backupKeys, restoreKeys } from '../../../src/storage/layout.js';
-import { acquireLease, LeaseHeldError } from '../../../src/storage/lease.js';
+import { acquireLease, LeaseHeldError } from '../../../src/coordination/lease.js';
 import type { ObjectStore } from '../../../src/storage/object-store.js';
-import { BACKUP_REF } from '../../../src/sync/backup-crd.js';
+import { BACKUP_REF } from '../../../src/velero/backup-crd.js';
 import { runSync } from '../../../src/sync/run-sync.js';
 import { MemoryLogger } from '../../../src/util/logger.js';
 import { clusterFor, deleteNamespace } from '../../support/cluster.js';

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { clusterIdentity } from '../../../src/backup/cluster-identity.js';
 import type { KubeCluster } from '../../../src/kube/kube-cluster.js';
-import { cronSlot } from '../../../src/schedule/cron-slot.js';
-import { readStoredBackup } from '../../../src/storage/backup-catalog.js';
+import { cronSlot } from '../../../src/settings/cron-slot.js';
+import { readStoredBackup } from '../../../src/persistence/stored-backups.js';
 import { backupKeys } from '../../../src/storage/layout.js';
-import { acquireLease, LEASE_KEY } from '../../../src/storage/lease.js';
+import { acquireLease, LEASE_KEY } from '../../../src/coordination/lease.js';
 import type { ObjectStore } from '../../../src/storage/object-store.js';
 import { S3ObjectStore } from '../../../src/storage/s3-store.js';
 import { clusterFor, deleteNamespace } from '../../support/cluster.js';

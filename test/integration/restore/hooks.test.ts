@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { KubeObject } from '../../../src/kube/cluster.js';
 import type { KubeCluster } from '../../../src/kube/kube-cluster.js';
-import { restoreExecHooksFor, runRestoreExecHooks } from '../../../src/restore/hooks/exec-hooks.js';
-import { withRestoreInitContainers } from '../../../src/restore/hooks/init-containers.js';
-import { parseRestoreHooksSpec, type RestoreHooksSpec } from '../../../src/restore/hooks/spec.js';
+import { restoreExecHooksFor, runRestoreExecHooks } from '../../../src/hooks/restore-exec-hooks.js';
+import { withRestoreInitContainers } from '../../../src/hooks/restore-init-containers.js';
+import { parseRestoreHooksSpec, type RestoreHooksSpec } from '../../../src/settings/restore-hook-specs.js';
 import { MemoryLogger } from '../../../src/util/logger.js';
 import { clusterFor, createNamespace, deleteNamespace, refs, sleeperPod, waitFor, waitForPodRunning } from '../../support/cluster.js';
 import { testEnvironment, uniqueName } from '../../support/environment.js';

@@ -3,7 +3,7 @@ import { ArchiveWriter } from '../../../src/archive/archive-writer.js';
 import { runBackup } from '../../../src/backup/run.js';
 import type { KubeObject, ResourceRef } from '../../../src/kube/cluster.js';
 import type { KubeCluster } from '../../../src/kube/kube-cluster.js';
-import { isUnchanged } from '../../../src/restore/compare/diff.js';
+import { isUnchanged } from '../../../src/compare/diff.js';
 import { runRestore, type RestoreResult } from '../../../src/restore/run.js';
 import { parseBackupSettings, parseLocationPolicy } from '../../../src/settings/backup-settings.js';
 import { mapReader } from '../../../src/settings/input-reader.js';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
 import { ALL_INPUTS } from '../../../src/settings/input-catalog.js';
-import { TOOL_VERSION } from '../../../src/version.js';
+import { TOOL_VERSION } from '../../../src/util/version.js';
 import { repoRoot } from '../../support/environment.js';
 
 const action = parse(fs.readFileSync(path.join(repoRoot, 'action.yml'), 'utf8')) as { inputs: Record<string, unknown>; outputs?: Record<string, unknown>; runs: { using: string; main: string } };

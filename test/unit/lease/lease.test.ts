@@ -10,7 +10,7 @@ import {
   withLease,
   type LeaseOptions,
   type LeaseRecord
-} from '../../../src/storage/lease.js';
+} from '../../../src/coordination/lease.js';
 import type { ObjectStore } from '../../../src/storage/object-store.js';
 import { AlreadyExistsError } from '../../../src/util/errors.js';
 import { MemoryLogger } from '../../../src/util/logger.js';

@@ -1,9 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
-import { pruneOutputs, pruneSummary } from '../../../src/prune/prune-report.js';
+import { pruneOutputs, pruneSummary } from '../../../src/report/prune-report.js';
 import { runPrune, type PruneContext } from '../../../src/prune/run-prune.js';
 import type { PruneSettings } from '../../../src/settings/lifecycle-settings.js';
 import { backupKeys, restoreKeys } from '../../../src/storage/layout.js';
-import { LEASE_KEY, acquireLease } from '../../../src/storage/lease.js';
+import { LEASE_KEY, acquireLease } from '../../../src/coordination/lease.js';
 import type { ObjectStore } from '../../../src/storage/object-store.js';
 import { MemoryLogger } from '../../../src/util/logger.js';
 import { MemoryStore } from '../lease/memory-store.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { parseIncludeNames } from '../../../src/restore/plan/include-names.js';
+import { parseIncludeNames } from '../../../src/settings/include-names.js';
 
 describe('parseIncludeNames', () => {
   it('reads namespaced and cluster-scoped entries, with globs', () => {

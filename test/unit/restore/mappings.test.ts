@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { parseNamespaceMappings, parseStorageClassMappings } from '../../../src/restore/plan/mappings.js';
+import { parseNamespaceMappings, parseStorageClassMappings } from '../../../src/settings/mappings.js';
 import { InputError } from '../../../src/util/errors.js';
 
 describe('parseNamespaceMappings', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { backupName } from '../../../src/backup/naming.js';
-import { CronError, cronSlot, parseCron } from '../../../src/schedule/cron-slot.js';
+import { CronError, cronSlot, parseCron } from '../../../src/settings/cron-slot.js';
 
 describe('cronSlot', () => {
   it.each([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { formatGoDuration, parseGoDuration } from '../../../src/settings/duration.js';
+import { formatGoDuration, parseGoDuration } from '../../../src/util/duration.js';
 
 describe('Go durations', () => {
   it.each([

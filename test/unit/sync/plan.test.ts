@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { KubeObject } from '../../../src/kube/cluster.js';
-import type { StoredBackup } from '../../../src/storage/backup-catalog.js';
+import type { StoredBackup } from '../../../src/persistence/stored-backups.js';
 import { backupProblem, planSync, recordFor } from '../../../src/sync/plan.js';
 
 function backup(name: string, extra: Partial<KubeObject> = {}): KubeObject {

@@ -3,7 +3,7 @@ import type { ApiResource, Cluster, KubeObject, ListOptions, ResourceRef } from 
 import type { SyncSettings } from '../../../src/settings/lifecycle-settings.js';
 import { backupKeys } from '../../../src/storage/layout.js';
 import { runSync } from '../../../src/sync/run-sync.js';
-import { syncOutputs, syncSummary } from '../../../src/sync/sync-report.js';
+import { syncOutputs, syncSummary } from '../../../src/report/sync-report.js';
 import { MemoryLogger } from '../../../src/util/logger.js';
 import { MemoryStore } from '../lease/memory-store.js';
 

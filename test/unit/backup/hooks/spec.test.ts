@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { parseBackupHooksSpec } from '../../../../src/backup/hooks/spec.js';
+import { parseBackupHooksSpec } from '../../../../src/settings/hook-specs.js';
 import { InputError } from '../../../../src/util/errors.js';
 
 const yamlSpec = `

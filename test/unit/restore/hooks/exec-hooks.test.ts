@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { KubeObject, ResourceRef } from '../../../../src/kube/cluster.js';
-import { restoreExecHooksFor, runRestoreExecHooks, type PlannedRestoreExecHook } from '../../../../src/restore/hooks/exec-hooks.js';
-import { parseRestoreHooksSpec, type RestoreHooksSpec } from '../../../../src/restore/hooks/spec.js';
+import { restoreExecHooksFor, runRestoreExecHooks, type PlannedRestoreExecHook } from '../../../../src/hooks/restore-exec-hooks.js';
+import { parseRestoreHooksSpec, type RestoreHooksSpec } from '../../../../src/settings/restore-hook-specs.js';
 import { MemoryLogger } from '../../../../src/util/logger.js';
 import { scriptedExec, type ExecBehaviour, type ExecCall } from '../../../support/scripted-exec.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { parseRestoreHooksSpec } from '../../../../src/restore/hooks/spec.js';
+import { parseRestoreHooksSpec } from '../../../../src/settings/restore-hook-specs.js';
 import { InputError } from '../../../../src/util/errors.js';
 
 const yamlSpec = `
