@@ -3,7 +3,15 @@ import { CommanderError } from 'commander';
 import { buildProgram } from './cli/program.js';
 import { errorMessage } from './util/errors.js';
 
-const io = { out: (l: string) => console.log(l), err: (l: string) => console.error(l), env: process.env, cwd: process.cwd() };
+const io = {
+  out: (l: string) => console.log(l),
+  err: (l: string) => console.error(l),
+  env: process.env,
+  cwd: process.cwd(),
+  setExitCode: (code: number) => {
+    process.exitCode = code;
+  }
+};
 try {
   await buildProgram(io).parseAsync(process.argv);
 } catch (err) {

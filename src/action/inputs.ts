@@ -15,10 +15,7 @@ export function actionInputReader(): InputReader {
     core.setSecret(kubeconfig);
     for (const secret of kubeconfigSecrets(kubeconfig)) core.setSecret(secret);
   }
-  return {
-    get: (name) => core.getInput(name).trim() || undefined,
-    label: (name) => name
-  };
+  return { get: (name) => core.getInput(name).trim() || undefined };
 }
 
 export function actionProcessContext(): ProcessContext {

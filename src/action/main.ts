@@ -37,7 +37,7 @@ export async function run(): Promise<void> {
       location,
       logger: actionLogger,
       connect: async () => {
-        ports = await connect(connection, { kubeconfig: 'kubeconfig', context: 'context' });
+        ports = await connect(connection);
         core.info(`Connected to ${ports.cluster.server} (Kubernetes ${ports.serverVersion}); location ${ports.store.url}`);
         return ports;
       },

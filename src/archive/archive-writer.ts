@@ -1,10 +1,9 @@
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { createGzip, type Gzip } from 'node:zlib';
-import { ARCHIVE_FORMAT_VERSION } from '../storage/layout.js';
-import type { KubeObject } from '../kube/cluster.js';
-import { FORMAT_VERSION_PATH, itemPath } from './item-path.js';
+import { FORMAT_VERSION_PATH, itemPath, ARCHIVE_FORMAT_VERSION } from './item-path.js';
 import { END_OF_ARCHIVE, fileHeader, padding } from './tar-blocks.js';
+import type { KubeObject } from "../model/kube-object.js";
 
 /**
  * Level 6, zlib's and Go's default (so Velero's). Measured on 5,000 typical objects (9.4 MB of JSON, 27 MB of tar):

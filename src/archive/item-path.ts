@@ -119,3 +119,6 @@ export function parseItemPath(path: string): ParsedItemPath | undefined {
   if (namespace !== undefined) parsed.namespace = namespace;
   return parsed;
 }
+
+/** Velero's tarball format, written to metadata/version and the Backup's status.formatVersion. */
+export const ARCHIVE_FORMAT_VERSION = '1.1.0';

@@ -1,26 +1,9 @@
-import type { KubeObject } from '../kube/cluster.js';
 import { parseLabelSelector } from '../kube/label-selector.js';
 import type { BackupSettings } from '../settings/backup-settings.js';
-import { ARCHIVE_FORMAT_VERSION } from '../storage/layout.js';
-
-export type BackupPhase = 'InProgress' | 'Completed' | 'PartiallyFailed' | 'Failed';
-
-export const LABELS = {
-  storageLocation: 'velero.io/storage-location',
-  scheduleName: 'velero.io/schedule-name',
-  backupName: 'velero.io/backup-name',
-  restoreName: 'velero.io/restore-name',
-  excludeFromBackup: 'velero.io/exclude-from-backup'
-} as const;
-
-export const ANNOTATIONS = {
-  /** The source cluster's identity (kube-system namespace uid), so a duplicate scheduled run can tell its own backup. */
-  sourceCluster: 'kube-backup.io/source-cluster-uid',
-  sourceServer: 'kube-backup.io/source-server',
-  tool: 'kube-backup.io/created-by'
-} as const;
-
-export const VELERO_NAMESPACE = 'velero';
+import { ARCHIVE_FORMAT_VERSION } from '../archive/item-path.js';
+import { ANNOTATIONS, LABELS, VELERO_NAMESPACE, type BackupPhase } from '../velero/vocabulary.js';
+import { rfc3339 } from '../velero/time.js';
+import type { KubeObject } from "../model/kube-object.js";
 
 export interface BackupStatusFields {
   phase: BackupPhase;
@@ -86,9 +69,4 @@ export function backupObject(identity: BackupIdentity, settings: BackupSettings,
     spec,
     status: statusObject
   };
-}
-
-/** Kubernetes timestamps carry whole seconds: `2026-11-24T08:00:00Z`. */
-export function rfc3339(date: Date): string {
-  return `${date.toISOString().slice(0, 19)}Z`;
 }

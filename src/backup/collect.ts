@@ -1,12 +1,14 @@
 import pLimit from 'p-limit';
-import type { Cluster, KubeObject, ListOptions, ResourceRef } from '../kube/cluster.js';
+import type { Cluster, ListOptions, ResourceRef } from '../kube/cluster.js';
 import { KubeApiError } from '../kube/http.js';
 import type { Logger } from '../util/logger.js';
 import { errorMessage } from '../util/errors.js';
-import { LABELS } from './backup-object.js';
 import { relatedClusterItems, type RelatedRefs } from './related.js';
 import type { RunResults } from '../util/run-results.js';
-import { resourceRefOf, type BackupScope, type ScopedResource } from './scope.js';
+import { type BackupScope } from './scope.js';
+import type { KubeObject } from "../model/kube-object.js";
+import { LABELS } from "../velero/vocabulary.js";
+import { resourceRefOf, type ScopedResource } from "../kube/resources.js";
 
 /** Where collected items go. The collector walks; the sink writes (an archive, a counter in a benchmark). */
 export interface ItemSink {

@@ -1,7 +1,4 @@
-/** UTC `YYYYMMDDhhmmss`, Velero's timestamp suffix for schedule and restore names. */
-export function timestampSuffix(at: Date): string {
-  return at.toISOString().replace(/[-:T]/g, '').slice(0, 14);
-}
+import { timestampSuffix } from '../velero/time.js';
 
 /**
  * The backup's name: explicit, else `<schedule>-<stamp>` (stamped with the cron slot when one is known, so two runs

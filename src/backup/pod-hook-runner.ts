@@ -1,9 +1,10 @@
-import type { Cluster, KubeObject } from '../kube/cluster.js';
+import type { Cluster } from '../kube/cluster.js';
 import type { Logger } from '../util/logger.js';
 import type { PodHooks } from './collect.js';
 import { runPodHooks, type HookRunResult } from '../hooks/run-hooks.js';
 import type { BackupHooksSpec } from '../settings/hook-specs.js';
 import type { RunResults } from '../util/run-results.js';
+import type { KubeObject } from "../model/kube-object.js";
 
 /** Backup hooks as the collector sees them: a pre-hook failure in Fail mode leaves the pod out of the backup. */
 export function podHooks(cluster: Pick<Cluster, 'exec'>, spec: BackupHooksSpec, logger: Logger, results: RunResults): PodHooks {

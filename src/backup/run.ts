@@ -8,7 +8,7 @@ import { gzipJson, gzipText } from '../util/gzip.js';
 import type { Logger } from '../util/logger.js';
 import { RunLog } from '../util/run-log.js';
 import { TOOL_VERSION } from '../util/version.js';
-import { backupObject, rfc3339, VELERO_NAMESPACE, type BackupPhase } from './backup-object.js';
+import { backupObject } from './backup-object.js';
 import { collectItems, type CollectedItem, type ItemSink } from './collect.js';
 import { parseBackupHooksSpec } from '../settings/hook-specs.js';
 import { podHooks } from './pod-hook-runner.js';
@@ -21,7 +21,9 @@ import { acquireLease, LeaseHeldError, type Lease, type LeaseOptions } from '../
 import { isTwinRun } from './twin-run.js';
 import { existingTwinBackup } from './slot-guard.js';
 import { statusOf } from '../persistence/stored-backups.js';
-import type { KubeObject } from '../kube/cluster.js';
+import type { KubeObject } from "../model/kube-object.js";
+import { VELERO_NAMESPACE, type BackupPhase } from "../velero/vocabulary.js";
+import { rfc3339 } from "../velero/time.js";
 
 export interface BackupContext {
   cluster: Cluster;

@@ -1,18 +1,64 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { Command, Option } from 'commander';
+import { connect, type Ports } from '../engine/connect.js';
+import { ALL_INPUTS, CONNECTION_INPUTS, type InputSpec } from '../settings/input-catalog.js';
 import { mapReader, type InputReader } from '../settings/input-reader.js';
-import { CONNECTION_INPUTS, type InputSpec } from '../settings/input-catalog.js';
-import type { ProcessContext } from '../settings/settings.js';
+import { parseConnectionSettings, type ConnectionSettings, type ProcessContext } from '../settings/settings.js';
+import { InputError } from '../util/errors.js';
+import type { Logger } from '../util/logger.js';
+import { terminalLogger } from './terminal-logger.js';
 
 export interface CliIo {
   out: (line: string) => void;
   err: (line: string) => void;
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** Where a command's non-zero exit status goes; the bin sets process.exitCode, tests read it. */
+  setExitCode?: (code: number) => void;
 }
 
-export const CLI_KUBECONFIG_NAMES = { kubeconfig: '--kubeconfig', context: '--context' };
+/** Every input is a flag of the same name; a few keys (the CLI's own arguments) are not inputs and stay as they are. */
+const FLAG_NAMES = new Set(['kubeconfig', 'backup-name', 'restore-name', ...ALL_INPUTS.map((i) => i.name)]);
+
+export function flagLabel(input: string): string {
+  return FLAG_NAMES.has(input) ? `--${input}` : input;
+}
+
+/**
+ * A command's handler run the CLI's way: an input error names the flag the user typed (`--keep-last`, not the
+ * engine's key), and the status the handler returns becomes the process's exit code.
+ */
+export function cliAction<A extends unknown[]>(io: CliIo, handler: (...args: A) => Promise<number | void>): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    try {
+      const status = await handler(...args);
+      if (status) io.setExitCode?.(status);
+    } catch (err) {
+      throw err instanceof InputError ? err.relabel(flagLabel) : err;
+    }
+  };
+}
+
+/** What a command that talks to a cluster gets: its flags as inputs, the connection, a logger honouring --verbose. */
+export interface CommandContext {
+  reader: InputReader;
+  connection: ConnectionSettings;
+  logger: Logger;
+}
+
+/** Parses the connection flags (every input checked before connecting), connects, runs, and always disconnects. */
+export async function withConnection(io: CliIo, options: Record<string, unknown>, parse: (context: CommandContext) => (ports: Ports) => Promise<number | void>): Promise<number | void> {
+  const reader = flagReader(options);
+  const connection = parseConnectionSettings(reader, processContext(io), options.kubeconfig as string | undefined);
+  const work = parse({ reader, connection, logger: terminalLogger(io, options.verbose === true) });
+  const ports = await connect(connection);
+  try {
+    return await work(ports);
+  } finally {
+    ports.cluster.close?.();
+  }
+}
 
 /**
  * Commander's camelCase option values back under the action's input names, labelled as flags for errors.
@@ -21,12 +67,12 @@ export const CLI_KUBECONFIG_NAMES = { kubeconfig: '--kubeconfig', context: '--co
 export function flagReader(options: Record<string, unknown>): InputReader {
   const values: Record<string, string | undefined> = {};
   for (const [key, value] of Object.entries(options)) {
-    if (key === 'kubeconfig') continue;
+    if (key === 'kubeconfig' || key === 'verbose') continue;
     const name = key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
     if (typeof value === 'string') values[name] = value;
     else if (value === true) values[name] = 'true';
   }
-  return mapReader(values, (name) => `--${name}`);
+  return mapReader(values);
 }
 
 export function processContext(io: CliIo): ProcessContext {
@@ -46,6 +92,7 @@ export function withLocationFlags(command: Command): Command {
 /** Flags for verbs that talk to a cluster and a location. */
 export function withConnectionFlags(command: Command): Command {
   command.addOption(new Option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)'));
+  command.addOption(new Option('--verbose', 'also log debug lines'));
   return withInputFlags(command, CONNECTION_INPUTS);
 }
 

@@ -1,11 +1,9 @@
 import { Command } from 'commander';
-import { connect } from '../engine/connect.js';
-import { parseConnectionSettings } from '../settings/settings.js';
 import { TOOL_VERSION } from '../util/version.js';
 import { addBackupCommands } from './backup-commands.js';
 import { addLifecycleCommands } from './lifecycle-commands.js';
 import { addRestoreCommands } from './restore-commands.js';
-import { CLI_KUBECONFIG_NAMES, flagReader, processContext, withConnectionFlags, type CliIo } from './program-support.js';
+import { cliAction, withConnection, withConnectionFlags, type CliIo } from './program-support.js';
 
 export type { CliIo } from './program-support.js';
 
@@ -22,18 +20,16 @@ export function buildProgram(io: CliIo): Command {
 
   withConnectionFlags(program.command('check'))
     .description('check that the cluster and the backup location are reachable with the given credentials')
-    .action(async (options: Record<string, string | undefined>) => {
-      const settings = parseConnectionSettings(flagReader(options), processContext(io), options.kubeconfig);
-      const ports = await connect(settings, CLI_KUBECONFIG_NAMES);
-      try {
-        const discovery = await ports.cluster.discover();
-        io.out(`cluster:  ${ports.cluster.server} (Kubernetes ${ports.serverVersion}), ${discovery.resources.length} resource types`);
-        for (const failure of discovery.failures) io.err(`warning: discovery of ${failure.groupVersion} failed: ${failure.message}`);
-        io.out(`location: ${ports.store.url}`);
-      } finally {
-        ports.cluster.close?.();
-      }
-    });
+    .action(
+      cliAction(io, (options: Record<string, unknown>) =>
+        withConnection(io, options, () => async ({ cluster, store, serverVersion }) => {
+          const discovery = await cluster.discover();
+          io.out(`cluster:  ${cluster.server} (Kubernetes ${serverVersion}), ${discovery.resources.length} resource types`);
+          for (const failure of discovery.failures) io.err(`warning: discovery of ${failure.groupVersion} failed: ${failure.message}`);
+          io.out(`location: ${store.url}`);
+        })
+      )
+    );
 
   return program;
 }

@@ -1,7 +1,7 @@
-import type { KubeObject } from '../kube/cluster.js';
-import { LABELS } from '../backup/backup-object.js';
 import { removeServiceAccountTokenVolumes } from '../restore/transform/pod.js';
 import { cloneJson, isJsonObject, type JsonObject } from '../util/json.js';
+import type { KubeObject } from "../model/kube-object.js";
+import { LABELS } from "../velero/vocabulary.js";
 
 /** Metadata the API server keeps for itself: never a difference, never patched. */
 const SERVER_METADATA = [

@@ -1,6 +1,6 @@
 import type { Cluster } from '../kube/cluster.js';
 import { KubeCluster } from '../kube/kube-cluster.js';
-import { loadKubeConfig, type KubeconfigInputNames } from '../kube/kubeconfig.js';
+import { loadKubeConfig } from '../kube/kubeconfig.js';
 import type { ConnectionSettings } from '../settings/settings.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { openObjectStore } from '../storage/open-store.js';
@@ -12,8 +12,8 @@ export interface Ports {
 }
 
 /** Builds the real adapters for a run and checks both ends answer before any work starts. */
-export async function connect(settings: ConnectionSettings, names: KubeconfigInputNames): Promise<Ports> {
-  const cluster = new KubeCluster(loadKubeConfig(settings.kubeconfig, settings.context, names), names);
+export async function connect(settings: ConnectionSettings): Promise<Ports> {
+  const cluster = new KubeCluster(loadKubeConfig(settings.kubeconfig, settings.context));
   const store = openObjectStore(settings.location, settings.s3);
   const [version] = await Promise.all([cluster.verifyAccess(), store.verifyAccess?.()]);
   return { cluster, store, serverVersion: version.gitVersion };

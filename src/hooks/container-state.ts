@@ -1,4 +1,4 @@
-import type { KubeObject } from '../kube/cluster.js';
+import type { KubeObject } from "../model/kube-object.js";
 
 interface ContainerStatus {
   name?: string;

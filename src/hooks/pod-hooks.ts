@@ -1,9 +1,9 @@
-import type { KubeObject } from '../kube/cluster.js';
 import { globMatcher } from '../util/glob.js';
-import { resolveResourceName, type ScopedResource } from '../backup/scope.js';
 import { annotationHook } from './annotations.js';
-import { matchesLabelSelector } from '../backup/hooks/label-selector.js';
 import type { BackupHooksSpec, ExecHook, HookPhase, HookRuleSelection } from '../settings/hook-specs.js';
+import type { KubeObject } from "../model/kube-object.js";
+import { matchesLabelSelector } from "../kube/label-selector.js";
+import { resolveResourceName, type ScopedResource } from "../kube/resources.js";
 
 export type { HookPhase } from '../settings/hook-specs.js';
 

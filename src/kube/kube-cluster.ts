@@ -7,7 +7,6 @@ import type {
   ExecOptions,
   ExecResult,
   ExecTarget,
-  KubeObject,
   ListOptions,
   ListPage,
   PatchType,
@@ -17,8 +16,8 @@ import type {
 import { parseGroups, parseResources, type ApiGroupListDoc, type ApiResourceListDoc, type ApiVersionsDoc } from './discovery.js';
 import { execInContainer } from './exec.js';
 import { KubeApiError, KubeConnectionError, KubeHttpClient } from './http.js';
-import type { KubeconfigInputNames } from './kubeconfig.js';
 import { apiVersionOf, groupVersionPath, resourcePath } from './paths.js';
+import type { KubeObject } from "../model/kube-object.js";
 
 const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
   merge: 'application/merge-patch+json',
@@ -33,7 +32,6 @@ export class KubeCluster implements Cluster {
 
   constructor(
     private readonly kc: KubeConfig,
-    private readonly names: KubeconfigInputNames = { kubeconfig: 'kubeconfig', context: 'context' },
     private readonly discoveryConcurrency = 8
   ) {
     this.http = new KubeHttpClient(kc);
@@ -54,13 +52,13 @@ export class KubeCluster implements Cluster {
   private accessError(err: unknown): Error {
     const context = this.kc.getCurrentContext();
     if (err instanceof KubeConnectionError) {
-      return new InputError(this.names.kubeconfig, `${err.message} (context '${context}')`, 'Check the server address in the kubeconfig and that this runner can reach it');
+      return new InputError('kubeconfig', `${err.message} (context '${context}')`, 'Check the server address in the kubeconfig and that this runner can reach it');
     }
     if (err instanceof KubeApiError && (err.statusCode === 401 || err.statusCode === 403)) {
-      return new InputError(this.names.kubeconfig, `the API server at ${this.server} refused the credentials of context '${context}' (${err.reason})`, 'Refresh the token or certificate in the kubeconfig secret');
+      return new InputError('kubeconfig', `the API server at ${this.server} refused the credentials of context '${context}' (${err.reason})`, 'Refresh the token or certificate in the kubeconfig secret');
     }
     if (/certificate|self[- ]signed|SSL|TLS/i.test(errorMessage(err))) {
-      return new InputError(this.names.kubeconfig, `TLS with ${this.server} failed: ${errorMessage(err)}`, 'Set certificate-authority-data for the cluster in the kubeconfig');
+      return new InputError('kubeconfig', `TLS with ${this.server} failed: ${errorMessage(err)}`, 'Set certificate-authority-data for the cluster in the kubeconfig');
     }
     return err instanceof Error ? err : new Error(String(err));
   }

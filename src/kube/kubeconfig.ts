@@ -13,21 +13,13 @@ export type KubeconfigSource =
   | { kind: 'files'; paths: string[] }
   | { kind: 'in-cluster' };
 
-/** The input name errors point at, so the action and the CLI each name their own spelling. */
-export interface KubeconfigInputNames {
-  kubeconfig: string;
-  context: string;
-}
-
-const DEFAULT_NAMES: KubeconfigInputNames = { kubeconfig: 'kubeconfig', context: 'context' };
-
 /**
  * Loads and validates a kubeconfig, selecting `context` when given. Errors name the input and never quote the
  * file: it holds credentials, and YAML parsers like to echo the offending line.
  */
-export function loadKubeConfig(source: KubeconfigSource, context?: string, names = DEFAULT_NAMES): KubeConfig {
+export function loadKubeConfig(source: KubeconfigSource, context?: string): KubeConfig {
   const kc = new KubeConfig();
-  const bad = (problem: string, fix?: string) => new InputError(names.kubeconfig, problem, fix);
+  const bad = (problem: string, fix?: string) => new InputError('kubeconfig', problem, fix);
 
   if (source.kind === 'in-cluster') {
     try {
@@ -56,7 +48,7 @@ export function loadKubeConfig(source: KubeconfigSource, context?: string, names
     });
   }
 
-  selectContext(kc, context, names);
+  selectContext(kc, context);
   return kc;
 }
 
@@ -80,12 +72,12 @@ function loadText(kc: KubeConfig, text: string, what: string, bad: (problem: str
   }
 }
 
-function selectContext(kc: KubeConfig, context: string | undefined, names: KubeconfigInputNames): void {
+function selectContext(kc: KubeConfig, context: string | undefined): void {
   const available = kc.getContexts().map((c) => c.name);
   if (context) {
     if (!available.includes(context)) {
       throw new InputError(
-        names.context,
+        'context',
         `no context '${context}' in the kubeconfig`,
         available.length ? `Use one of: ${available.join(', ')}` : 'The kubeconfig defines no contexts'
       );
@@ -95,17 +87,17 @@ function selectContext(kc: KubeConfig, context: string | undefined, names: Kubec
     if (available.length === 1) kc.setCurrentContext(available[0]!);
     else
       throw new InputError(
-        names.context,
+        'context',
         kc.getCurrentContext() ? `the kubeconfig's current-context '${kc.getCurrentContext()}' does not exist` : 'the kubeconfig has no current-context',
-        available.length ? `Set the ${names.context} input to one of: ${available.join(', ')}` : 'The kubeconfig defines no contexts'
+        available.length ? `Set the context input to one of: ${available.join(', ')}` : 'The kubeconfig defines no contexts'
       );
   }
   const current = kc.getContextObject(kc.getCurrentContext())!;
   const cluster = kc.getCluster(current.cluster);
-  if (!cluster) throw new InputError(names.kubeconfig, `context '${current.name}' names cluster '${current.cluster}', which the kubeconfig does not define`);
-  if (!cluster.server) throw new InputError(names.kubeconfig, `cluster '${cluster.name}' has no server address`);
+  if (!cluster) throw new InputError('kubeconfig', `context '${current.name}' names cluster '${current.cluster}', which the kubeconfig does not define`);
+  if (!cluster.server) throw new InputError('kubeconfig', `cluster '${cluster.name}' has no server address`);
   if (current.user && !kc.getUser(current.user)) {
-    throw new InputError(names.kubeconfig, `context '${current.name}' names user '${current.user}', which the kubeconfig does not define`);
+    throw new InputError('kubeconfig', `context '${current.name}' names user '${current.user}', which the kubeconfig does not define`);
   }
 }
 

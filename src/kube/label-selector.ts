@@ -1,6 +1,9 @@
 import { InputError } from '../util/errors.js';
 
-/** metav1.LabelSelector, as Velero stores spec.labelSelector and hooks use it. */
+/**
+ * metav1.LabelSelector: parsed from kubectl's syntax, formatted back for `labelSelector=` on list calls, and matched
+ * against labels where objects are already in hand (hook rules, restore filters, resource modifiers).
+ */
 export interface LabelSelector {
   matchLabels?: Record<string, string>;
   matchExpressions?: { key: string; operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist'; values?: string[] }[];
@@ -63,4 +66,35 @@ export function formatLabelSelector(selector: LabelSelector): string {
     else terms.push(`${e.key} ${e.operator === 'In' ? 'in' : 'notin'} (${(e.values ?? []).join(',')})`);
   }
   return terms.join(',');
+}
+
+/** Every matchLabels pair and every matchExpressions requirement must hold; an empty selector matches everything. */
+export type LabelSelectorRequirement = NonNullable<LabelSelector['matchExpressions']>[number];
+export type LabelSelectorOperator = LabelSelectorRequirement['operator'];
+
+export const LABEL_SELECTOR_OPERATORS: readonly LabelSelectorOperator[] = ['In', 'NotIn', 'Exists', 'DoesNotExist'];
+
+export function matchesLabelSelector(selector: LabelSelector, labels: Readonly<Record<string, string>> | undefined): boolean {
+  const has = (key: string) => labels !== undefined && Object.hasOwn(labels, key);
+  for (const [key, value] of Object.entries(selector.matchLabels ?? {})) {
+    if (!has(key) || labels![key] !== value) return false;
+  }
+  for (const { key, operator, values = [] } of selector.matchExpressions ?? []) {
+    if (!requirementHolds(operator, has(key), has(key) ? labels![key]! : '', values)) return false;
+  }
+  return true;
+}
+
+function requirementHolds(operator: LabelSelectorOperator, present: boolean, value: string, values: readonly string[]): boolean {
+  switch (operator) {
+    case 'In':
+      return present && values.includes(value);
+    case 'NotIn':
+      // Kubernetes' meaning: a pod without the label is "not in" any set.
+      return !present || !values.includes(value);
+    case 'Exists':
+      return present;
+    case 'DoesNotExist':
+      return !present;
+  }
 }

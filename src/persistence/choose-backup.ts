@@ -1,8 +1,8 @@
-import type { KubeObject } from '../kube/cluster.js';
-import { LABELS } from '../backup/backup-object.js';
 import { listStoredBackups, readStoredBackup, statusOf } from './stored-backups.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { InputError } from '../util/errors.js';
+import type { KubeObject } from "../model/kube-object.js";
+import { LABELS } from "../velero/vocabulary.js";
 
 export type BackupChoice = { kind: 'name'; name: string } | { kind: 'latest' } | { kind: 'schedule'; schedule: string };
 

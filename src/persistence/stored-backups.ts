@@ -1,7 +1,7 @@
-import type { KubeObject } from '../kube/cluster.js';
 import { errorMessage, NotFoundError } from '../util/errors.js';
 import { BACKUPS_FOLDER, backupKeys, nameOfFolder } from '../storage/layout.js';
 import type { ObjectStore } from '../storage/object-store.js';
+import type { KubeObject } from "../model/kube-object.js";
 
 /** A backup folder as the bucket holds it: complete (a readable Backup), unfinished (none), or corrupt. */
 export type StoredBackup =

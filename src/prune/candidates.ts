@@ -1,6 +1,6 @@
-import { LABELS } from '../backup/backup-object.js';
-import type { KubeObject } from '../kube/cluster.js';
 import type { PruneCandidate } from './plan.js';
+import type { KubeObject } from "../model/kube-object.js";
+import { LABELS } from "../velero/vocabulary.js";
 
 interface SnapshotCounts {
   volumeSnapshotsAttempted?: number;

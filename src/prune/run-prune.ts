@@ -1,5 +1,4 @@
-import { LABELS } from '../backup/backup-object.js';
-import type { Cluster, KubeObject } from '../kube/cluster.js';
+import type { Cluster } from '../kube/cluster.js';
 import type { LocationPolicy } from '../settings/backup-settings.js';
 import type { PruneSettings } from '../settings/lifecycle-settings.js';
 import { readStoredBackup, statusOf, type StoredBackup } from '../persistence/stored-backups.js';
@@ -12,6 +11,8 @@ import type { Logger } from '../util/logger.js';
 import { completeCandidate } from './candidates.js';
 import { planPrune, type DeleteReason, type KeepReason, type PruneCandidate } from './plan.js';
 import { indexRestores, type RestoreIndex } from './restores.js';
+import type { KubeObject } from "../model/kube-object.js";
+import { LABELS } from "../velero/vocabulary.js";
 
 /**
  * Written into a backup folder before a prune deletes anything of it, deleted last: an unfinished folder holding it

@@ -1,5 +1,6 @@
 import type { BackupResult } from '../backup/run.js';
-import { markdownTable } from './markdown.js';
+import { statusOf, type StoredBackup } from '../persistence/stored-backups.js';
+import { markdownTable, terminalTable } from './table.js';
 import { flattenResults } from './results.js';
 
 /** The step outputs of a backup, by their action names. */
@@ -37,4 +38,14 @@ export function backupSummary(result: BackupResult): string {
 
 function sortedCounts(counts: Map<string, number>): string[][] {
   return [...counts.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([key, n]) => [key, String(n)]);
+}
+
+/** `backup get`: one row per backup folder in the location, unfinished and corrupt ones included. */
+export function backupListTable(backups: StoredBackup[]): string {
+  const rows = backups.map((stored) => {
+    if (stored.state !== 'complete') return [stored.name, stored.state === 'unfinished' ? 'Unfinished' : 'Corrupt', '', '', '', ''];
+    const status = statusOf(stored.backup);
+    return [stored.name, status.phase ?? '', String(status.errors ?? 0), String(status.warnings ?? 0), status.startTimestamp ?? '', status.expiration ?? ''];
+  });
+  return terminalTable(['NAME', 'STATUS', 'ERRORS', 'WARNINGS', 'CREATED', 'EXPIRES'], rows);
 }

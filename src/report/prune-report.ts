@@ -1,4 +1,4 @@
-import { markdownTable } from './markdown.js';
+import { markdownTable } from './table.js';
 import type { PruneResult } from '../prune/run-prune.js';
 
 /** The step outputs of a prune, by their action names. With dry-run they describe what would be deleted. */

@@ -1,7 +1,7 @@
 import type { RestoreResult } from '../restore/run.js';
 import { describeChange } from '../compare/diff.js';
 import { flattenResults } from './results.js';
-import { markdownTable } from './markdown.js';
+import { markdownTable } from './table.js';
 
 export function restoreOutputs(result: RestoreResult): Record<string, string> {
   return {

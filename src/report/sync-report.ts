@@ -1,4 +1,4 @@
-import { markdownTable } from './markdown.js';
+import { markdownTable } from './table.js';
 import type { SyncResult } from '../sync/run-sync.js';
 
 /** The step outputs of a sync, by their action names. */

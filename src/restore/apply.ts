@@ -1,11 +1,11 @@
+import type { ExistingResourcePolicy } from '../settings/restore-settings.js';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Cluster, KubeObject, ResourceRef } from '../kube/cluster.js';
+import type { Cluster, ResourceRef } from '../kube/cluster.js';
 import { KubeApiError } from '../kube/http.js';
 import { errorMessage } from '../util/errors.js';
 import type { FieldChange } from '../compare/diff.js';
+import type { KubeObject } from "../model/kube-object.js";
 
-export const EXISTING_RESOURCE_POLICIES = ['none', 'update', 'recreate'] as const;
-export type ExistingResourcePolicy = (typeof EXISTING_RESOURCE_POLICIES)[number];
 
 /** How an object in the backup relates to the live one: supplied by the comparison module. */
 export interface Comparison {

@@ -1,6 +1,7 @@
-import { rfc3339, VELERO_NAMESPACE, LABELS } from '../backup/backup-object.js';
-import type { KubeObject } from '../kube/cluster.js';
 import type { RestoreSettings } from '../settings/restore-settings.js';
+import type { KubeObject } from "../model/kube-object.js";
+import { VELERO_NAMESPACE, LABELS } from "../velero/vocabulary.js";
+import { rfc3339 } from "../velero/time.js";
 
 export type RestorePhase = 'InProgress' | 'Completed' | 'PartiallyFailed' | 'Failed';
 

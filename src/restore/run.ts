@@ -3,9 +3,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pLimit from 'p-limit';
 import { indexArchive } from '../archive/archive-index.js';
-import { timestampSuffix } from '../backup/naming.js';
-import { VELERO_NAMESPACE } from '../backup/backup-object.js';
-import type { Cluster, KubeObject } from '../kube/cluster.js';
+import type { Cluster } from '../kube/cluster.js';
 import type { LocationPolicy } from '../settings/backup-settings.js';
 import type { RestoreSettings } from '../settings/restore-settings.js';
 import { backupKeys, restoreKeys } from '../storage/layout.js';
@@ -33,6 +31,9 @@ import { selectItems } from './select.js';
 import { RestoreTally, type ItemOutcome } from './tally.js';
 import { TargetResources } from './target-resources.js';
 import { namespaceForTarget, rewriteOwnerReferences, transformForRestore, volumesToRestore, type TransformContext } from './transform/index.js';
+import type { KubeObject } from "../model/kube-object.js";
+import { VELERO_NAMESPACE } from "../velero/vocabulary.js";
+import { timestampSuffix } from "../velero/time.js";
 
 export interface RestoreContext {
   cluster: Cluster;

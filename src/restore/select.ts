@@ -1,8 +1,8 @@
-import type { KubeObject } from '../kube/cluster.js';
 import type { BackupCatalog, CatalogItem } from '../persistence/archive-catalog.js';
 import { itemSelected, type RestoreScope } from './plan/filters.js';
 import { CRDS, NEVER_RESTORED } from './plan/order.js';
 import { relatedItems } from './plan/related.js';
+import type { KubeObject } from "../model/kube-object.js";
 
 export interface Selection {
   /** Selected items by group-resource. */

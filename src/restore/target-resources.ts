@@ -1,5 +1,5 @@
-import { backupableResources, type ScopedResource } from '../backup/scope.js';
 import type { Cluster, ResourceRef } from '../kube/cluster.js';
+import { backupableResources, type ScopedResource } from "../kube/resources.js";
 
 /** What the target cluster serves, by group-resource; refreshed after CRDs are restored. */
 export class TargetResources {

@@ -1,9 +1,9 @@
-import type { ScopeFilters } from '../backup/scope.js';
 import { RESOURCE_NAME } from '../storage/layout.js';
 import { InputError } from '../util/errors.js';
 import { formatGoDuration, parseGoDuration } from '../util/duration.js';
 import { readBoolean, readChoice, readPositiveInteger, type InputReader } from './input-reader.js';
 import { splitList } from '../util/lists.js';
+import type { ScopeFilters } from "./scope-filters.js";
 
 export const ACCESS_MODES = ['ReadWrite', 'ReadOnly'] as const;
 export type AccessMode = (typeof ACCESS_MODES)[number];
@@ -41,17 +41,17 @@ export const DEFAULT_COMPRESSION_LEVEL = 6;
 
 export function parseLocationPolicy(reader: InputReader): LocationPolicy {
   const name = reader.get('location-name') ?? 'default';
-  checkName(reader, 'location-name', name);
+  checkName('location-name', name);
   return { name, accessMode: readChoice(reader, 'storage-access-mode', ACCESS_MODES, 'ReadWrite') };
 }
 
 export function parseBackupSettings(reader: InputReader): BackupSettings {
   const name = reader.get('backup-name');
-  if (name !== undefined) checkName(reader, 'backup-name', name);
+  if (name !== undefined) checkName('backup-name', name);
   const scheduleName = reader.get('schedule-name');
-  if (scheduleName !== undefined) checkName(reader, 'schedule-name', scheduleName, 63 - '-YYYYMMDDhhmmss'.length);
+  if (scheduleName !== undefined) checkName('schedule-name', scheduleName, 63 - '-YYYYMMDDhhmmss'.length);
 
-  const ttlMs = parseGoDuration(reader.get('ttl') ?? DEFAULT_TTL, reader.label('ttl'));
+  const ttlMs = parseGoDuration(reader.get('ttl') ?? DEFAULT_TTL, 'ttl');
   const includeCluster = reader.get('include-cluster-resources');
   const labelSelector = reader.get('selector');
   const orLabelSelectors = (reader.get('or-selector') ?? '')
@@ -59,7 +59,7 @@ export function parseBackupSettings(reader: InputReader): BackupSettings {
     .map((s) => s.trim())
     .filter(Boolean);
   if (labelSelector && orLabelSelectors.length) {
-    throw new InputError(reader.label('or-selector'), 'cannot be combined with selector', 'Use one of selector or or-selector, as Velero does');
+    throw new InputError('or-selector', 'cannot be combined with selector', 'Use one of selector or or-selector, as Velero does');
   }
 
   return {
@@ -85,8 +85,8 @@ export function parseBackupSettings(reader: InputReader): BackupSettings {
   };
 }
 
-function checkName(reader: InputReader, input: string, value: string, max = 63): void {
+function checkName(input: string, value: string, max = 63): void {
   if (value.length > max || !RESOURCE_NAME.test(value)) {
-    throw new InputError(reader.label(input), `'${value}' is not a valid name`, `Use at most ${max} lower-case letters, digits, '-' or '.', starting and ending with a letter or digit`);
+    throw new InputError(input, `'${value}' is not a valid name`, `Use at most ${max} lower-case letters, digits, '-' or '.', starting and ending with a letter or digit`);
   }
 }

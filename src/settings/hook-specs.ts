@@ -1,8 +1,8 @@
 import { parse, YAMLParseError } from 'yaml';
 import { parseGoDuration } from '../util/duration.js';
 import { InputError } from '../util/errors.js';
-import { LABEL_SELECTOR_OPERATORS, type LabelSelector, type LabelSelectorOperator, type LabelSelectorRequirement } from '../backup/hooks/label-selector.js';
 import { isMapping, ShapeReader } from './shape.js';
+import { LABEL_SELECTOR_OPERATORS, type LabelSelector, type LabelSelectorOperator, type LabelSelectorRequirement } from "../kube/label-selector.js";
 
 /** Pre hooks run just before a pod is written into the backup, post hooks just after. */
 export type HookPhase = 'pre' | 'post';

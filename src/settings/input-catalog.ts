@@ -2,8 +2,6 @@
  * Every input, once: action.yml declares the same names (a unit test holds them equal) and the CLI derives its
  * flags from here, so `include-namespaces` in a workflow is `--include-namespaces` on the command line.
  */
-import { LEASE_INPUTS, PRUNE_INPUTS, SCHEDULE_INPUTS, SYNC_INPUTS } from './lifecycle-settings.js';
-
 export interface InputSpec {
   name: string;
   description: string;
@@ -34,6 +32,32 @@ export const FILTER_INPUTS: InputSpec[] = [
   { name: 'or-selector', description: "objects matching any of these selectors: 'a=b or c=d'" },
   { name: 'concurrency', description: 'work in parallel: resource types listed (backup, default 8), objects created (restore, default 16)' },
   { name: 'fail-on-partial', description: 'fail when the run ends PartiallyFailed', flag: true }
+];
+
+/** Inputs of the lifecycle modes, for action.yml, the input catalog and the CLI's flags. */
+export const LEASE_INPUTS: InputSpec[] = [
+  { name: 'lease-ttl', description: 'how long the lease on the location lives without renewal; a crashed run frees it after this (default 10m)' },
+  { name: 'lease-wait', description: 'how long to wait for another run holding the lease on the location before failing (default 10m; 0 fails at once)' }
+];
+
+export const PRUNE_INPUTS: InputSpec[] = [
+  { name: 'dry-run', description: 'prune: list what would be deleted, delete nothing', flag: true },
+  { name: 'keep-last', description: 'prune: never delete the N newest Completed backups of each schedule, even when expired (default 0)' },
+  { name: 'unfinished-grace', description: 'prune: delete unfinished backup folders (no velero-backup.json) older than this Go duration (default 24h)' },
+  { name: 'velero-namespace', description: 'prune, sync: namespace of the Backup objects that record backups in the cluster (default velero)' }
+];
+
+export const SYNC_INPUTS: InputSpec[] = [
+  { name: 'velero-namespace', description: 'prune, sync: namespace of the Backup objects that record backups in the cluster (default velero)' },
+  { name: 'install-crds', description: 'sync: install a Backup CRD (backups.velero.io) when the cluster has none', flag: true }
+];
+
+export const SCHEDULE_INPUTS: InputSpec[] = [
+  {
+    name: 'cron',
+    description:
+      "backup: the schedule's cron (5 fields, UTC) when the run is not started by a schedule event; with schedule-name, names the backup after its cron slot so a repeated run is a no-op"
+  }
 ];
 
 const BACKUP_ONLY_INPUTS: InputSpec[] = [

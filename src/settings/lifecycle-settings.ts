@@ -2,34 +2,7 @@ import { CronError, parseCron } from './cron-slot.js';
 import { DEFAULT_LEASE_TTL_MS, DEFAULT_LEASE_WAIT_MS } from '../coordination/lease.js';
 import { InputError } from '../util/errors.js';
 import { formatGoDuration, parseGoDuration } from '../util/duration.js';
-import type { InputSpec } from './input-catalog.js';
 import { readBoolean, type InputReader } from './input-reader.js';
-
-/** Inputs of the lifecycle modes, for action.yml, the input catalog and the CLI's flags. */
-export const LEASE_INPUTS: InputSpec[] = [
-  { name: 'lease-ttl', description: 'how long the lease on the location lives without renewal; a crashed run frees it after this (default 10m)' },
-  { name: 'lease-wait', description: 'how long to wait for another run holding the lease on the location before failing (default 10m; 0 fails at once)' }
-];
-
-export const PRUNE_INPUTS: InputSpec[] = [
-  { name: 'dry-run', description: 'prune: list what would be deleted, delete nothing', flag: true },
-  { name: 'keep-last', description: 'prune: never delete the N newest Completed backups of each schedule, even when expired (default 0)' },
-  { name: 'unfinished-grace', description: 'prune: delete unfinished backup folders (no velero-backup.json) older than this Go duration (default 24h)' },
-  { name: 'velero-namespace', description: 'prune, sync: namespace of the Backup objects that record backups in the cluster (default velero)' }
-];
-
-export const SYNC_INPUTS: InputSpec[] = [
-  { name: 'velero-namespace', description: 'prune, sync: namespace of the Backup objects that record backups in the cluster (default velero)' },
-  { name: 'install-crds', description: 'sync: install a Backup CRD (backups.velero.io) when the cluster has none', flag: true }
-];
-
-export const SCHEDULE_INPUTS: InputSpec[] = [
-  {
-    name: 'cron',
-    description:
-      "backup: the schedule's cron (5 fields, UTC) when the run is not started by a schedule event; with schedule-name, names the backup after its cron slot so a repeated run is a no-op"
-  }
-];
 
 export const DEFAULT_UNFINISHED_GRACE = '24h';
 export const DEFAULT_VELERO_NAMESPACE = 'velero';
@@ -63,9 +36,9 @@ export interface ScheduleSettings {
 }
 
 export function parseLeaseSettings(reader: InputReader): LeaseSettings {
-  const ttlMs = parseGoDuration(reader.get('lease-ttl') ?? formatGoDuration(DEFAULT_LEASE_TTL_MS), reader.label('lease-ttl'));
-  if (ttlMs < MIN_LEASE_TTL_MS) throw new InputError(reader.label('lease-ttl'), `'${reader.get('lease-ttl')}' is too short`, 'Use at least 30s; the lease is renewed every third of it');
-  const waitMs = parseGoDuration(reader.get('lease-wait') ?? formatGoDuration(DEFAULT_LEASE_WAIT_MS), reader.label('lease-wait'));
+  const ttlMs = parseGoDuration(reader.get('lease-ttl') ?? formatGoDuration(DEFAULT_LEASE_TTL_MS), 'lease-ttl');
+  if (ttlMs < MIN_LEASE_TTL_MS) throw new InputError('lease-ttl', `'${reader.get('lease-ttl')}' is too short`, 'Use at least 30s; the lease is renewed every third of it');
+  const waitMs = parseGoDuration(reader.get('lease-wait') ?? formatGoDuration(DEFAULT_LEASE_WAIT_MS), 'lease-wait');
   return { ttlMs, waitMs };
 }
 
@@ -73,7 +46,7 @@ export function parsePruneSettings(reader: InputReader): PruneSettings {
   return {
     dryRun: readBoolean(reader, 'dry-run', false),
     keepLast: readCount(reader, 'keep-last'),
-    unfinishedGraceMs: parseGoDuration(reader.get('unfinished-grace') ?? DEFAULT_UNFINISHED_GRACE, reader.label('unfinished-grace')),
+    unfinishedGraceMs: parseGoDuration(reader.get('unfinished-grace') ?? DEFAULT_UNFINISHED_GRACE, 'unfinished-grace'),
     veleroNamespace: readNamespace(reader),
     lease: parseLeaseSettings(reader)
   };
@@ -90,9 +63,9 @@ export function parseSyncSettings(reader: InputReader): SyncSettings {
 export function parseScheduleSettings(reader: InputReader, eventSchedule: string | undefined, backup: { name?: string; scheduleName?: string }): ScheduleSettings | undefined {
   const cronInput = reader.get('cron');
   if (cronInput !== undefined) {
-    checkCron(cronInput, reader.label('cron'));
-    if (!backup.scheduleName) throw new InputError(reader.label('cron'), 'needs schedule-name', "Set schedule-name: backups are named '<schedule-name>-<slot>'");
-    if (backup.name) throw new InputError(reader.label('cron'), 'cannot be combined with backup-name', 'Leave backup-name empty so the backup is named after its cron slot');
+    checkCron(cronInput, 'cron');
+    if (!backup.scheduleName) throw new InputError('cron', 'needs schedule-name', "Set schedule-name: backups are named '<schedule-name>-<slot>'");
+    if (backup.name) throw new InputError('cron', 'cannot be combined with backup-name', 'Leave backup-name empty so the backup is named after its cron slot');
   }
   if (!backup.scheduleName || backup.name) return undefined;
   const event = eventSchedule?.trim();
@@ -116,14 +89,14 @@ function readCount(reader: InputReader, name: string): number {
   const raw = reader.get(name);
   if (raw === undefined) return 0;
   const value = Number(raw);
-  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value)) throw new InputError(reader.label(name), `'${raw}' is not a whole number of 0 or more`);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value)) throw new InputError(name, `'${raw}' is not a whole number of 0 or more`);
   return value;
 }
 
 function readNamespace(reader: InputReader): string {
   const value = reader.get('velero-namespace') ?? DEFAULT_VELERO_NAMESPACE;
   if (!DNS_LABEL.test(value)) {
-    throw new InputError(reader.label('velero-namespace'), `'${value}' is not a valid namespace name`, "Use at most 63 lower-case letters, digits or '-', starting and ending with a letter or digit");
+    throw new InputError('velero-namespace', `'${value}' is not a valid namespace name`, "Use at most 63 lower-case letters, digits or '-', starting and ending with a letter or digit");
   }
   return value;
 }

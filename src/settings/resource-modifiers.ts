@@ -1,12 +1,12 @@
 import jsonpatch, { type Operation } from 'fast-json-patch';
 import { parseDocument } from 'yaml';
 import { isMapping, ShapeReader } from './shape.js';
-import { LABEL_SELECTOR_OPERATORS, type LabelSelector, type LabelSelectorOperator } from '../backup/hooks/label-selector.js';
 import { InputError } from '../util/errors.js';
 import { globMatcher } from '../util/glob.js';
 import { goRegExp } from './go-regexp.js';
 import type { ModifierConditions, ModifierPatch, ResourceModifierRule, ResourceModifiers } from './resource-modifier-rules.js';
 import { patchValue } from './patch-value.js';
+import { LABEL_SELECTOR_OPERATORS, type LabelSelector, type LabelSelectorOperator } from "../kube/label-selector.js";
 
 const FORM_FIX =
   "Give Velero's resource modifiers YAML: version: v1, resourceModifierRules: [{conditions: {groupResource: persistentvolumeclaims}, patches: [{operation: replace, path: /spec/storageClassName, value: premium}]}]";

@@ -26,12 +26,12 @@ export function parseConnectionSettings(reader: InputReader, process: ProcessCon
   const kubeconfig = chooseKubeconfigSource({ content: reader.get('kubeconfig'), path: kubeconfigPath }, process.env);
   if (!kubeconfig) {
     throw new InputError(
-      reader.label('kubeconfig'),
+      'kubeconfig',
       'no kubeconfig given, and none found in KUBECONFIG, ~/.kube/config or a pod ServiceAccount',
       'Pass the kubeconfig from a secret: kubeconfig: ${{ secrets.KUBECONFIG }}'
     );
   }
-  const location = parseLocation(reader.get('location'), process.workingDirectory, reader.label('location'));
+  const location = parseLocation(reader.get('location'), process.workingDirectory, 'location');
   return { kubeconfig, context: reader.get('context'), location, s3: parseS3Options(reader) };
 }
 
@@ -49,12 +49,12 @@ export function parseS3Options(reader: InputReader): S3Options {
       url = undefined;
     }
     if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-      throw new InputError(reader.label('s3-endpoint'), `'${endpoint}' is not an http(s) URL`, 'Use for example https://minio.example.com:9000');
+      throw new InputError('s3-endpoint', `'${endpoint}' is not an http(s) URL`, 'Use for example https://minio.example.com:9000');
     }
   }
   const caCert = reader.get('s3-ca-cert');
   if (caCert !== undefined && !caCert.includes('-----BEGIN CERTIFICATE-----')) {
-    throw new InputError(reader.label('s3-ca-cert'), 'is not a PEM certificate', 'Pass the CA bundle content, starting with -----BEGIN CERTIFICATE-----');
+    throw new InputError('s3-ca-cert', 'is not a PEM certificate', 'Pass the CA bundle content, starting with -----BEGIN CERTIFICATE-----');
   }
   return {
     endpoint,

@@ -7,7 +7,6 @@ export const BACKUPS_FOLDER = 'backups/';
 export const RESTORES_FOLDER = 'restores/';
 export const METADATA_FOLDER = 'metadata/';
 
-export const ARCHIVE_FORMAT_VERSION = '1.1.0';
 
 export interface BackupKeys {
   folder: string;

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Cluster, KubeObject } from '../kube/cluster.js';
+import type { Cluster } from '../kube/cluster.js';
 import type { LocationPolicy } from '../settings/backup-settings.js';
 import type { SyncSettings } from '../settings/lifecycle-settings.js';
 import { readStoredBackup, type StoredBackup } from '../persistence/stored-backups.js';
@@ -10,6 +10,7 @@ import { errorMessage, InputError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { BACKUP_CRD_NAME, BACKUP_REF, backupCrd, CRD_REF, NAMESPACE_REF } from '../velero/backup-crd.js';
 import { planSync } from './plan.js';
+import type { KubeObject } from "../model/kube-object.js";
 
 export interface SyncContext {
   store: ObjectStore;

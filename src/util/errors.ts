@@ -1,6 +1,7 @@
 /**
- * An error the user can fix by changing one input. The message names the input (as the action spells it; the CLI
- * maps it to its flag) and says what to do, so a failed run reads as an instruction, not a stack trace.
+ * An error the user can fix by changing one input. It carries the input's key (`keep-last`), the problem and the
+ * fix, so a failed run reads as an instruction, not a stack trace. The engine always names inputs by their key;
+ * each edge relabels the error in its user's words (`--keep-last` on the CLI).
  */
 export class InputError extends Error {
   constructor(
@@ -10,6 +11,11 @@ export class InputError extends Error {
   ) {
     super(`Input '${input}': ${problem}${fix ? `. ${fix}` : ''}`);
     this.name = 'InputError';
+  }
+
+  /** The same error, naming the input as `label` spells it. */
+  relabel(label: (input: string) => string): InputError {
+    return new InputError(label(this.input), this.problem, this.fix);
   }
 }
 

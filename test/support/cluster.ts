@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { KubeObject, ResourceRef } from '../../src/kube/cluster.js';
+import type { ResourceRef } from '../../src/kube/cluster.js';
 import { KubeCluster } from '../../src/kube/kube-cluster.js';
 import { loadKubeConfig } from '../../src/kube/kubeconfig.js';
 import { testEnvironment } from './environment.js';
+import type { KubeObject } from "../../src/model/kube-object.js";
 
 export const refs = {
   namespaces: { group: '', version: 'v1', resource: 'namespaces', namespaced: false },

@@ -1,67 +1,11 @@
-import type { ClusterScopeMode, ScopedResource } from '../../backup/scope.js';
-import { matchesLabelSelector } from '../../backup/hooks/label-selector.js';
-import { parseLabelSelector, type LabelSelector } from '../../kube/label-selector.js';
-import { splitList } from '../../util/lists.js';
+import { type LabelSelector, matchesLabelSelector } from '../../kube/label-selector.js';
 import { InputError } from '../../util/errors.js';
 import { globMatcher } from '../../util/glob.js';
-import { parseIncludeNames, type IncludeName } from '../../settings/include-names.js';
+import type { IncludeName } from '../../settings/include-names.js';
+import type { RestoreFilters } from '../../settings/restore-filters.js';
 import { NEVER_RESTORED } from './order.js';
 import { isNamespacedResource, resolveRestoreResource } from './resources.js';
-
-/** What a restore selects, with Velero's meaning (its Restore spec), plus include-names. */
-export interface RestoreFilters {
-  /** Globs; empty means every namespace. Matched against the backup's namespaces, before any mapping. */
-  includeNamespaces: string[];
-  excludeNamespaces: string[];
-  /** As typed: `*`, `deployments.apps`, `deploy`, `Widget`; empty means every resource. */
-  includeResources: string[];
-  excludeResources: string[];
-  /** undefined: Velero's auto (see planRestoreScope). */
-  includeClusterResources: boolean | undefined;
-  labelSelector?: LabelSelector;
-  /** An item matching any one of these is selected (Velero's orLabelSelectors). */
-  orLabelSelectors: LabelSelector[];
-  /** Empty: no restriction by name. */
-  includeNames: IncludeName[];
-}
-
-/** The inputs' raw text, as the settings module reads it. */
-export interface RawRestoreFilters {
-  includeNamespaces?: string;
-  excludeNamespaces?: string;
-  includeResources?: string;
-  excludeResources?: string;
-  includeClusterResources?: boolean;
-  selector?: string;
-  /** `a=b or c=d`, as for backup. */
-  orSelector?: string;
-  includeNames?: string;
-}
-
-/** How an input is named in messages (the CLI maps action inputs to its flags). */
-export type InputLabel = (input: string) => string;
-
-/** Parses the filter inputs; each mistake is an InputError naming its input. */
-export function parseRestoreFilters(raw: RawRestoreFilters, label: InputLabel = (input) => input): RestoreFilters {
-  const orSelectors = (raw.orSelector ?? '')
-    .split(/\s+or\s+/)
-    .map((s) => s.trim())
-    .filter(Boolean);
-  if (raw.selector && orSelectors.length) {
-    throw new InputError(label('or-selector'), 'cannot be combined with selector', 'Use one of selector or or-selector, as Velero does');
-  }
-  const filters: RestoreFilters = {
-    includeNamespaces: splitList(raw.includeNamespaces),
-    excludeNamespaces: splitList(raw.excludeNamespaces),
-    includeResources: splitList(raw.includeResources),
-    excludeResources: splitList(raw.excludeResources),
-    includeClusterResources: raw.includeClusterResources,
-    orLabelSelectors: orSelectors.map((s) => parseLabelSelector(s, label('or-selector'))),
-    includeNames: parseIncludeNames(raw.includeNames, label('include-names'))
-  };
-  if (raw.selector) filters.labelSelector = parseLabelSelector(raw.selector, label('selector'));
-  return filters;
-}
+import type { ClusterScopeMode, ScopedResource } from "../../kube/resources.js";
 
 export interface ResolvedName {
   entry: string;
@@ -102,8 +46,7 @@ export interface RestoreScope {
 export function planRestoreScope(
   filters: RestoreFilters,
   candidates: readonly ScopedResource[],
-  backupGroupResources: readonly string[],
-  label: InputLabel = (input) => input
+  backupGroupResources: readonly string[]
 ): RestoreScope {
   const warnings: string[] = [];
   const resolve = (raw: string) => resolveRestoreResource(raw, candidates, backupGroupResources);
@@ -113,7 +56,7 @@ export function planRestoreScope(
   if (!includeAll) {
     for (const raw of filters.includeResources) {
       const found = resolve(raw);
-      if (!found.length) throw new InputError(label('include-resources'), `'${raw}' is neither a resource the target cluster serves nor one in the backup`, "Use resource.group names as 'kubectl api-resources' lists them, or '*'");
+      if (!found.length) throw new InputError('include-resources', `'${raw}' is neither a resource the target cluster serves nor one in the backup`, "Use resource.group names as 'kubectl api-resources' lists them, or '*'");
       found.forEach((gr) => included.add(gr));
     }
   }
@@ -136,15 +79,15 @@ export function planRestoreScope(
     clusterScopeMode: icr === true ? 'all' : icr === false ? 'none' : allNamespaces ? 'all' : 'related',
     includeClusterResources: icr,
     orLabelSelectors: filters.orLabelSelectors,
-    names: filters.includeNames.map((n) => resolveName(n, resolve, candidates, label)),
+    names: filters.includeNames.map((n) => resolveName(n, resolve, candidates)),
     warnings
   };
   if (filters.labelSelector) scope.labelSelector = filters.labelSelector;
   return scope;
 }
 
-function resolveName(entry: IncludeName, resolve: (raw: string) => string[], candidates: readonly ScopedResource[], label: InputLabel): ResolvedName {
-  const input = label('include-names');
+function resolveName(entry: IncludeName, resolve: (raw: string) => string[], candidates: readonly ScopedResource[]): ResolvedName {
+  const input = 'include-names';
   const groupResources = resolve(entry.resource);
   if (!groupResources.length) throw new InputError(input, `'${entry.resource}' in '${entry.entry}' is neither a resource the target cluster serves nor one in the backup`, "Use resource.group names as 'kubectl api-resources' lists them");
   for (const gr of groupResources) {

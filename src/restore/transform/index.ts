@@ -1,4 +1,3 @@
-import type { KubeObject } from '../../kube/cluster.js';
 import { cloneJson, isJsonObject } from '../../util/json.js';
 import type { TransformContext } from './context.js';
 import { transformJob } from './job.js';
@@ -14,6 +13,7 @@ import { transformService } from './service.js';
 import { transformServiceAccount } from './service-account.js';
 import { skipReason } from './skip.js';
 import { mapStorageClass } from './storage-class.js';
+import type { KubeObject } from "../../model/kube-object.js";
 
 export type { TransformContext } from './context.js';
 

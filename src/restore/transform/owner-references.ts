@@ -1,5 +1,5 @@
-import type { KubeObject, ObjectMeta } from '../../kube/cluster.js';
 import { cloneJson } from '../../util/json.js';
+import type { KubeObject, ObjectMeta } from "../../model/kube-object.js";
 
 export type OwnerReference = NonNullable<ObjectMeta['ownerReferences']>[number];
 

@@ -1,5 +1,5 @@
-import type { KubeObject } from '../../kube/cluster.js';
 import { isJsonObject } from '../../util/json.js';
+import type { KubeObject } from "../../model/kube-object.js";
 
 /**
  * Velero's PodAction. nodeName names a node of the source cluster (the scheduler must choose again); priority is

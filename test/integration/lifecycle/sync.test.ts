@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { KubeObject } from '../../../src/kube/cluster.js';
 import type { KubeCluster } from '../../../src/kube/kube-cluster.js';
 import { backupKeys } from '../../../src/storage/layout.js';
 import type { ObjectStore } from '../../../src/storage/object-store.js';
@@ -12,6 +11,7 @@ import { testEnvironment, uniqueName } from '../../support/environment.js';
 import { s3TestStore, type TestStore } from '../../support/stores.js';
 import { backupOf, smallNamespace, syncSettings } from './support.js';
 import { writeVeleroBackup } from './velero-fixture.js';
+import type { KubeObject } from "../../../src/model/kube-object.js";
 
 const env = testEnvironment();
 const sourceNamespace = uniqueName('lc-sync');

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { KubeObject } from '../../../src/kube/cluster.js';
 import type { KubeCluster } from '../../../src/kube/kube-cluster.js';
 import { restoreExecHooksFor, runRestoreExecHooks } from '../../../src/hooks/restore-exec-hooks.js';
 import { withRestoreInitContainers } from '../../../src/hooks/restore-init-containers.js';
@@ -7,6 +6,7 @@ import { parseRestoreHooksSpec, type RestoreHooksSpec } from '../../../src/setti
 import { MemoryLogger } from '../../../src/util/logger.js';
 import { clusterFor, createNamespace, deleteNamespace, refs, sleeperPod, waitFor, waitForPodRunning } from '../../support/cluster.js';
 import { testEnvironment, uniqueName } from '../../support/environment.js';
+import type { KubeObject } from "../../../src/model/kube-object.js";
 
 const env = testEnvironment();
 const INIT = 'init.hook.restore.velero.io';

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { runBackup } from '../../../src/backup/run.js';
-import type { KubeObject } from '../../../src/kube/cluster.js';
 import type { KubeCluster } from '../../../src/kube/kube-cluster.js';
 import { runRestore, type RestoreResult } from '../../../src/restore/run.js';
 import { parseBackupSettings, parseLocationPolicy } from '../../../src/settings/backup-settings.js';
@@ -10,6 +9,7 @@ import { MemoryLogger } from '../../../src/util/logger.js';
 import { clusterFor, createNamespace, deleteNamespace, refs } from '../../support/cluster.js';
 import { testEnvironment, uniqueName } from '../../support/environment.js';
 import { allKeys, localTestStore } from '../../support/stores.js';
+import type { KubeObject } from "../../../src/model/kube-object.js";
 
 const env = testEnvironment();
 const source = uniqueName('ro');

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
-import type { KubeObject } from '../../../src/kube/cluster.js';
 import { ArchiveWriter, type ArchiveWriterOptions } from '../../../src/archive/archive-writer.js';
+import type { KubeObject } from "../../../src/model/kube-object.js";
 
 export const exec = promisify(execFile);
 

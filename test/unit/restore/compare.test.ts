@@ -1,11 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
-import type { KubeObject } from '../../../src/kube/cluster.js';
 import { describeChange, diffForUpdate, isUnchanged } from '../../../src/compare/diff.js';
 import { applyMergePatch, mergePatchFor } from '../../../src/compare/merge-patch.js';
 import { mergeServiceAccount } from '../../../src/compare/service-account.js';
 import { isHeldBy } from '../../../src/compare/subset.js';
 import { transformForRestore, type TransformContext } from '../../../src/restore/transform/index.js';
 import * as fx from './fixtures.js';
+import type { KubeObject } from "../../../src/model/kube-object.js";
 
 const ctx: TransformContext = {
   backupName: 'nightly',

@@ -1,10 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
-import { backupableResources } from '../../../src/backup/scope.js';
 import type { ApiResource, DiscoveryResult } from '../../../src/kube/cluster.js';
-import { itemSelected, parseRestoreFilters, planRestoreScope, type RestoreFilters, type RestoreItemRef } from '../../../src/restore/plan/filters.js';
+import { itemSelected, planRestoreScope, type RestoreItemRef } from '../../../src/restore/plan/filters.js';
 import { relatedItems } from '../../../src/restore/plan/related.js';
 import { resolveRestoreResource, scopedResourcesFromCrds } from '../../../src/restore/plan/resources.js';
 import { boundClaim, runningPod, widgetCrd } from './fixtures.js';
+import { backupableResources } from "../../../src/kube/resources.js";
+import { parseRestoreFilters, type RestoreFilters } from "../../../src/settings/restore-filters.js";
+import { asFlags } from '../../support/input-errors.js';
 
 const ALL = ['list', 'create', 'get', 'delete', 'watch', 'update', 'patch'];
 const r = (group: string, name: string, kind: string, namespaced = true, shortNames: string[] = []): ApiResource => ({
@@ -106,7 +108,7 @@ describe('parseRestoreFilters', () => {
   it('names the input of each mistake', () => {
     expect(() => parseRestoreFilters({ selector: 'app=web', orSelector: 'a=b' })).toThrow(/^Input 'or-selector': cannot be combined with selector/);
     expect(() => parseRestoreFilters({ selector: 'app in web' })).toThrow(/^Input 'selector'/);
-    expect(() => parseRestoreFilters({ includeNames: 'nope' }, (i) => `--${i}`)).toThrow(/^Input '--include-names'/);
+    expect(() => asFlags(() => parseRestoreFilters({ includeNames: 'nope' }))).toThrow(/^Input '--include-names'/);
   });
 });
 

@@ -1,8 +1,4 @@
-/**
- * Objects as a real API server (Kubernetes 1.30) returns them: status, managedFields, uids and the defaults the
- * server fills in. Each call returns a fresh copy, so tests may change what they get.
- */
-import type { KubeObject } from '../../../src/kube/cluster.js';
+import type { KubeObject } from "../../../src/model/kube-object.js";
 
 const managed = (manager: string, fields: Record<string, unknown>, operation = 'Update') => ({
   apiVersion: 'v1',

@@ -1,11 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
-import type { KubeObject } from '../../../src/kube/cluster.js';
 import { transformForRestore, type TransformContext } from '../../../src/restore/transform/index.js';
 import { applyResourceModifiers, resolvePointer } from '../../../src/restore/transform/modifiers/apply.js';
 import { goRegExp } from '../../../src/settings/go-regexp.js';
 import { parseResourceModifiers } from '../../../src/settings/resource-modifiers.js';
 import { patchValue } from '../../../src/settings/patch-value.js';
 import { boundClaim, clusterIpService, deployment } from './fixtures.js';
+import type { KubeObject } from "../../../src/model/kube-object.js";
 
 const modifiers = (yaml: string) => parseResourceModifiers(yaml)!;
 const spec = (object: KubeObject) => object.spec as Record<string, any>;

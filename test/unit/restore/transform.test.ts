@@ -1,11 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
-import type { KubeObject } from '../../../src/kube/cluster.js';
 import { transformForRestore, type TransformContext } from '../../../src/restore/transform/index.js';
 import { validLabelValue } from '../../../src/restore/transform/metadata.js';
 import { namespaceForTarget } from '../../../src/restore/transform/namespace.js';
 import { rewriteOwnerReferences } from '../../../src/restore/transform/owner-references.js';
 import { volumesToRestore } from '../../../src/restore/transform/pv.js';
 import * as fx from './fixtures.js';
+import type { KubeObject } from "../../../src/model/kube-object.js";
 
 const ctx = (overrides: Partial<TransformContext> = {}): TransformContext => ({
   backupName: 'nightly',

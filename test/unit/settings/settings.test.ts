@@ -2,16 +2,17 @@ import { describe, expect, it } from '@jest/globals';
 import { mapReader, readBoolean, readChoice, readPositiveInteger } from '../../../src/settings/input-reader.js';
 import { chooseKubeconfigSource } from '../../../src/settings/kubeconfig-source.js';
 import { parseConnectionSettings, parseMode, parseS3Options } from '../../../src/settings/settings.js';
+import { asFlags } from '../../support/input-errors.js';
 
 const noFiles = { exists: () => false };
 
 describe('input readers', () => {
   it('reads booleans and names the flag when wrong', () => {
-    const reader = mapReader({ a: 'TRUE', b: 'no', c: 'maybe' }, (n) => `--${n}`);
+    const reader = mapReader({ a: 'TRUE', b: 'no', c: 'maybe' });
     expect(readBoolean(reader, 'a', false)).toBe(true);
     expect(readBoolean(reader, 'b', true)).toBe(false);
     expect(readBoolean(reader, 'missing', true)).toBe(true);
-    expect(() => readBoolean(reader, 'c', false)).toThrow("Input '--c': 'maybe' is not a boolean. Use true or false");
+    expect(() => asFlags(() => readBoolean(reader, 'c', false))).toThrow("Input '--c': 'maybe' is not a boolean. Use true or false");
   });
 
   it('reads choices case-insensitively and lists them when wrong', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { parseCommandAnnotation } from '../../../../src/hooks/annotations.js';
 import { hooksForPod } from '../../../../src/hooks/pod-hooks.js';
 import { parseBackupHooksSpec, type BackupHooksSpec } from '../../../../src/settings/hook-specs.js';
-import type { KubeObject } from '../../../../src/kube/cluster.js';
+import type { KubeObject } from "../../../../src/model/kube-object.js";
 
 function pod(options: { namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string>; containers?: string[]; spec?: Record<string, unknown> } = {}): KubeObject {
   return {

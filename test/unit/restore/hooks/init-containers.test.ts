@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import type { KubeObject } from '../../../../src/kube/cluster.js';
 import { withRestoreInitContainers } from '../../../../src/hooks/restore-init-containers.js';
 import { parseRestoreHooksSpec, type RestoreHooksSpec } from '../../../../src/settings/restore-hook-specs.js';
+import type { KubeObject } from "../../../../src/model/kube-object.js";
 
 const NO_SPEC: RestoreHooksSpec = { resources: [] };
 const INIT = 'init.hook.restore.velero.io';

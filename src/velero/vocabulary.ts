@@ -1,0 +1,20 @@
+/** Velero's names that backup, restore, prune and sync all use: labels, annotations, its namespace and phases. */
+
+export type BackupPhase = 'InProgress' | 'Completed' | 'PartiallyFailed' | 'Failed';
+
+export const LABELS = {
+  storageLocation: 'velero.io/storage-location',
+  scheduleName: 'velero.io/schedule-name',
+  backupName: 'velero.io/backup-name',
+  restoreName: 'velero.io/restore-name',
+  excludeFromBackup: 'velero.io/exclude-from-backup'
+} as const;
+
+export const ANNOTATIONS = {
+  /** The source cluster's identity (kube-system namespace uid), so a duplicate scheduled run can tell its own backup. */
+  sourceCluster: 'kube-backup.io/source-cluster-uid',
+  sourceServer: 'kube-backup.io/source-server',
+  tool: 'kube-backup.io/created-by'
+} as const;
+
+export const VELERO_NAMESPACE = 'velero';
