@@ -3,7 +3,7 @@ import { finished } from 'node:stream/promises';
 import { createGzip, type Gzip } from 'node:zlib';
 import { FORMAT_VERSION_PATH, itemPath, ARCHIVE_FORMAT_VERSION } from './item-path.js';
 import { END_OF_ARCHIVE, fileHeader, padding } from './tar-blocks.js';
-import type { KubeObject } from "../model/kube-object.js";
+import type { KubeObject } from '../model/kube-object.js';
 
 /**
  * Level 6, zlib's and Go's default (so Velero's). Measured on 5,000 typical objects (9.4 MB of JSON, 27 MB of tar):

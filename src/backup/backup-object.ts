@@ -1,9 +1,8 @@
-import { parseLabelSelector } from '../kube/label-selector.js';
 import type { BackupSettings } from '../settings/backup-settings.js';
 import { ARCHIVE_FORMAT_VERSION } from '../archive/item-path.js';
 import { ANNOTATIONS, LABELS, VELERO_NAMESPACE, type BackupPhase } from '../velero/vocabulary.js';
 import { rfc3339 } from '../velero/time.js';
-import type { KubeObject } from "../model/kube-object.js";
+import type { KubeObject } from '../model/kube-object.js';
 
 export interface BackupStatusFields {
   phase: BackupPhase;
@@ -47,8 +46,8 @@ export function backupObject(identity: BackupIdentity, settings: BackupSettings,
     metadata: {}
   };
   if (f.includeClusterResources !== undefined) spec.includeClusterResources = f.includeClusterResources;
-  if (settings.labelSelector) spec.labelSelector = parseLabelSelector(settings.labelSelector, 'selector');
-  if (settings.orLabelSelectors.length) spec.orLabelSelectors = settings.orLabelSelectors.map((s) => parseLabelSelector(s, 'or-selector'));
+  if (settings.labelSelector) spec.labelSelector = settings.labelSelector;
+  if (settings.orLabelSelectors.length) spec.orLabelSelectors = settings.orLabelSelectors;
 
   const statusObject: Record<string, unknown> = {
     version: 1,

@@ -1,14 +1,15 @@
 import pLimit from 'p-limit';
-import type { Cluster, ListOptions, ResourceRef } from '../kube/cluster.js';
+import type { Cluster, ListOptions } from '../kube/cluster.js';
 import { KubeApiError } from '../kube/http.js';
 import type { Logger } from '../util/logger.js';
 import { errorMessage } from '../util/errors.js';
 import { relatedClusterItems, type RelatedRefs } from './related.js';
 import type { RunResults } from '../util/run-results.js';
 import { type BackupScope } from './scope.js';
-import type { KubeObject } from "../model/kube-object.js";
-import { LABELS } from "../velero/vocabulary.js";
-import { resourceRefOf, type ScopedResource } from "../kube/resources.js";
+import type { KubeObject } from '../model/kube-object.js';
+import { LABELS } from '../velero/vocabulary.js';
+import { resourceRefOf, type ScopedResource } from '../kube/resources.js';
+import type { ResourceRef } from '../model/resource-ref.js';
 
 /** Where collected items go. The collector walks; the sink writes (an archive, a counter in a benchmark). */
 export interface ItemSink {

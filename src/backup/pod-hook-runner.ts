@@ -2,9 +2,9 @@ import type { Cluster } from '../kube/cluster.js';
 import type { Logger } from '../util/logger.js';
 import type { PodHooks } from './collect.js';
 import { runPodHooks, type HookRunResult } from '../hooks/run-hooks.js';
-import type { BackupHooksSpec } from '../settings/hook-specs.js';
 import type { RunResults } from '../util/run-results.js';
-import type { KubeObject } from "../model/kube-object.js";
+import type { KubeObject } from '../model/kube-object.js';
+import type { BackupHooksSpec } from '../hooks/hook-types.js';
 
 /** Backup hooks as the collector sees them: a pre-hook failure in Fail mode leaves the pod out of the backup. */
 export function podHooks(cluster: Pick<Cluster, 'exec'>, spec: BackupHooksSpec, logger: Logger, results: RunResults): PodHooks {

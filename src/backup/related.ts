@@ -3,8 +3,8 @@ import type { Logger } from '../util/logger.js';
 import { errorMessage } from '../util/errors.js';
 import type { RunResults } from '../util/run-results.js';
 import { type BackupScope } from './scope.js';
-import type { KubeObject } from "../model/kube-object.js";
-import { resourceRefOf, type ScopedResource } from "../kube/resources.js";
+import type { KubeObject } from '../model/kube-object.js';
+import { resourceRefOf, type ScopedResource } from '../kube/resources.js';
 
 /** Cluster-scoped items a namespace-subset backup needs so its namespaced items restore whole. */
 export interface RelatedRefs {

@@ -1,3 +1,4 @@
+import { formatLabelSelector } from '../kube/label-selector.js';
 import { ArchiveWriter } from '../archive/archive-writer.js';
 import type { Cluster } from '../kube/cluster.js';
 import type { BackupSettings, LocationPolicy } from '../settings/backup-settings.js';
@@ -10,7 +11,6 @@ import { RunLog } from '../util/run-log.js';
 import { TOOL_VERSION } from '../util/version.js';
 import { backupObject } from './backup-object.js';
 import { collectItems, type CollectedItem, type ItemSink } from './collect.js';
-import { parseBackupHooksSpec } from '../settings/hook-specs.js';
 import { podHooks } from './pod-hook-runner.js';
 import { backupName } from './naming.js';
 import { progressReporter } from './progress.js';
@@ -21,9 +21,9 @@ import { acquireLease, LeaseHeldError, type Lease, type LeaseOptions } from '../
 import { isTwinRun } from './twin-run.js';
 import { existingTwinBackup } from './slot-guard.js';
 import { statusOf } from '../persistence/stored-backups.js';
-import type { KubeObject } from "../model/kube-object.js";
-import { VELERO_NAMESPACE, type BackupPhase } from "../velero/vocabulary.js";
-import { rfc3339 } from "../velero/time.js";
+import type { KubeObject } from '../model/kube-object.js';
+import { VELERO_NAMESPACE, type BackupPhase } from '../velero/vocabulary.js';
+import { rfc3339 } from '../velero/time.js';
 
 export interface BackupContext {
   cluster: Cluster;
@@ -103,7 +103,6 @@ async function writeBackup(context: BackupContext, request: BackupRequest, name:
   const keys = backupKeys(name);
   const log = new RunLog(context.logger, `backup=${VELERO_NAMESPACE}/${name}`, clock);
   const results = new RunResults();
-  const hooksSpec = parseBackupHooksSpec(settings.hooks);
   const discovery = await cluster.discover();
   const scope = planBackupScope(discovery, settings.filters);
   for (const warning of scope.warnings) {
@@ -124,12 +123,12 @@ async function writeBackup(context: BackupContext, request: BackupRequest, name:
   try {
     await collectItems(cluster, sink, {
       scope,
-      labelSelector: settings.labelSelector,
-      orLabelSelectors: settings.orLabelSelectors,
+      labelSelector: settings.labelSelector && formatLabelSelector(settings.labelSelector),
+      orLabelSelectors: settings.orLabelSelectors.map(formatLabelSelector),
       allApiVersions: settings.allApiVersions,
       pageSize: settings.pageSize,
       concurrency: settings.concurrency,
-      hooks: podHooks(cluster, hooksSpec, log, results),
+      hooks: podHooks(cluster, settings.hooks, log, results),
       logger: log,
       results,
       onProgress: (done) => progress(done)

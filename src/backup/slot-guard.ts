@@ -3,7 +3,7 @@ import { backupKeys } from '../storage/layout.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { InputError } from '../util/errors.js';
 import { judgeExistingBackup } from './twin-run.js';
-import type { KubeObject } from "../model/kube-object.js";
+import type { KubeObject } from '../model/kube-object.js';
 
 /**
  * Whether the backup `name` may be written. Undefined: the name is free. The existing Backup: a twin run of the

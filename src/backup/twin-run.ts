@@ -1,6 +1,6 @@
 import type { LeaseRecord } from '../coordination/lease.js';
-import type { KubeObject } from "../model/kube-object.js";
-import { ANNOTATIONS } from "../velero/vocabulary.js";
+import type { KubeObject } from '../model/kube-object.js';
+import { ANNOTATIONS } from '../velero/vocabulary.js';
 
 /**
  * What a scheduled run does when the backup of its cron slot already exists. GitHub sometimes starts a scheduled

@@ -1,7 +1,7 @@
 import { isJsonObject } from '../util/json.js';
 import { normalizeForComparison } from './normalize.js';
 import { isHeldBy } from './subset.js';
-import type { KubeObject } from "../model/kube-object.js";
+import type { KubeObject } from '../model/kube-object.js';
 
 /** One field an update would change. For Secret data, from/to are left out and `masked` is set. */
 export interface FieldChange {

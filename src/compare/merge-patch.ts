@@ -1,7 +1,7 @@
 import { cloneJson, isJsonObject, type JsonObject } from '../util/json.js';
 import { normalizeForComparison } from './normalize.js';
 import { isHeldBy } from './subset.js';
-import type { KubeObject } from "../model/kube-object.js";
+import type { KubeObject } from '../model/kube-object.js';
 
 /**
  * RFC 7386 JSON merge patch: objects merge key by key, null deletes a key, anything else (arrays included) replaces.

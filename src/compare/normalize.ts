@@ -1,7 +1,7 @@
-import { removeServiceAccountTokenVolumes } from '../restore/transform/pod.js';
 import { cloneJson, isJsonObject, type JsonObject } from '../util/json.js';
-import type { KubeObject } from "../model/kube-object.js";
-import { LABELS } from "../velero/vocabulary.js";
+import type { KubeObject } from '../model/kube-object.js';
+import { LABELS } from '../velero/vocabulary.js';
+import { removeServiceAccountTokenVolumes } from './pod-tokens.js';
 
 /** Metadata the API server keeps for itself: never a difference, never patched. */
 const SERVER_METADATA = [

@@ -1,5 +1,5 @@
 import { cloneJson, isJsonObject } from '../util/json.js';
-import type { KubeObject } from "../model/kube-object.js";
+import type { KubeObject } from '../model/kube-object.js';
 
 /**
  * Velero's mergeServiceAccounts, for a ServiceAccount that already exists (typically `default`, which every

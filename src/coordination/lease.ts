@@ -4,9 +4,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { AlreadyExistsError, errorMessage, NotFoundError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { silentLogger } from '../util/logger.js';
-import { readText } from '../persistence/stored-backups.js';
 import { METADATA_FOLDER } from '../storage/layout.js';
 import type { ObjectStore } from '../storage/object-store.js';
+import { readText } from '../storage/object-store.js';
 
 /**
  * One writer at a time on a location: backup, prune and sync hold this lease while they work, so a prune never

@@ -1,4 +1,4 @@
-import { DEFAULT_HOOK_TIMEOUT_MS, HOOK_ERROR_MODES, hookTimeoutMs, type ExecHook, type HookErrorMode, type HookPhase } from '../settings/hook-specs.js';
+import { DEFAULT_HOOK_TIMEOUT_MS, HOOK_ERROR_MODES, hookTimeoutMs, type ExecHook, type HookErrorMode, type HookPhase } from './hook-types.js';
 
 /** A hook read from a pod's annotations; `problem` says why it cannot run as written. */
 export interface AnnotationHook {

@@ -1,11 +1,10 @@
 import { globMatcher } from '../util/glob.js';
 import { annotationHook } from './annotations.js';
-import type { BackupHooksSpec, ExecHook, HookPhase, HookRuleSelection } from '../settings/hook-specs.js';
-import type { KubeObject } from "../model/kube-object.js";
-import { matchesLabelSelector } from "../kube/label-selector.js";
-import { resolveResourceName, type ScopedResource } from "../kube/resources.js";
+import type { KubeObject } from '../model/kube-object.js';
+import { matchesLabelSelector } from '../kube/label-selector.js';
+import { resolveResourceName, type ScopedResource } from '../kube/resources.js';
+import type { BackupHooksSpec, ExecHook, HookPhase, HookRuleSelection } from './hook-types.js';
 
-export type { HookPhase } from '../settings/hook-specs.js';
 
 /** One hook to run on one pod, in order. */
 export interface PlannedHook {

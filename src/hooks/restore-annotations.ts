@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { errorModeAnnotation, parseCommandAnnotation, timeoutAnnotation } from './annotations.js';
 import { parseGoDuration } from '../util/duration.js';
-import type { RestoreExecHook } from '../settings/restore-hook-specs.js';
-import type { KubeObject } from "../model/kube-object.js";
+import type { KubeObject } from '../model/kube-object.js';
+import type { RestoreExecHook } from './hook-types.js';
 
 const INIT = 'init.hook.restore.velero.io';
 const POST = 'post.hook.restore.velero.io';

@@ -1,14 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { resolveHookContainer, ruleSelectsPod } from './pod-hooks.js';
 import { execHookCommand } from './run-hooks.js';
-import type { Cluster, ResourceRef } from '../kube/cluster.js';
+import type { Cluster } from '../kube/cluster.js';
 import { formatGoDuration } from '../util/duration.js';
 import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { execHookFromAnnotations } from './restore-annotations.js';
 import { containerUp, podPhase } from './container-state.js';
-import type { RestoreExecHook, RestoreHooksSpec } from '../settings/restore-hook-specs.js';
-import type { KubeObject } from "../model/kube-object.js";
+import type { KubeObject } from '../model/kube-object.js';
+import type { RestoreExecHook, RestoreHooksSpec } from './hook-types.js';
+import type { ResourceRef } from '../model/resource-ref.js';
 
 /** One exec hook to run in one restored pod. */
 export interface PlannedRestoreExecHook {

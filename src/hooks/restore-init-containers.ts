@@ -1,8 +1,8 @@
 import { ruleSelectsPod } from './pod-hooks.js';
-import { isMapping } from '../settings/shape.js';
+import { isJsonObject as isMapping } from '../util/json.js';
 import { initContainerFromAnnotations } from './restore-annotations.js';
-import type { RestoreHooksSpec } from '../settings/restore-hook-specs.js';
-import type { KubeObject } from "../model/kube-object.js";
+import type { KubeObject } from '../model/kube-object.js';
+import type { RestoreHooksSpec } from './hook-types.js';
 
 export interface InitContainerInjection {
   /** The pod to create: the same object when nothing was added, else a copy (the input is never changed). */

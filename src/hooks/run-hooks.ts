@@ -2,8 +2,8 @@ import type { Cluster, ExecResult, ExecTarget } from '../kube/cluster.js';
 import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { hooksForPod, type PlannedHook } from './pod-hooks.js';
-import type { BackupHooksSpec, HookPhase } from '../settings/hook-specs.js';
-import type { KubeObject } from "../model/kube-object.js";
+import type { KubeObject } from '../model/kube-object.js';
+import type { BackupHooksSpec, HookPhase } from './hook-types.js';
 
 export interface HookRunResult {
   /** Hooks whose command was started in a container. */

@@ -1,5 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import type { KubeObject } from '../model/kube-object.js';
+import type { ResourceRef } from '../model/resource-ref.js';
 
 
 /** One resource type as discovery describes it, at one group version. */
@@ -29,14 +30,6 @@ export interface DiscoveryResult {
   resources: ApiResource[];
   /** Group versions whose discovery failed (an aggregated API that is down): a warning, not a failure. */
   failures: { groupVersion: string; message: string }[];
-}
-
-/** What an API call addresses: a resource type at a version, and for namespaced types a namespace. */
-export interface ResourceRef {
-  group: string;
-  version: string;
-  resource: string;
-  namespaced: boolean;
 }
 
 export interface ListOptions {

@@ -10,14 +10,14 @@ import type {
   ListOptions,
   ListPage,
   PatchType,
-  ResourceRef,
   WriteOptions
 } from './cluster.js';
 import { parseGroups, parseResources, type ApiGroupListDoc, type ApiResourceListDoc, type ApiVersionsDoc } from './discovery.js';
 import { execInContainer } from './exec.js';
 import { KubeApiError, KubeConnectionError, KubeHttpClient } from './http.js';
 import { apiVersionOf, groupVersionPath, resourcePath } from './paths.js';
-import type { KubeObject } from "../model/kube-object.js";
+import type { KubeObject } from '../model/kube-object.js';
+import type { ResourceRef } from '../model/resource-ref.js';
 
 const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
   merge: 'application/merge-patch+json',

@@ -1,4 +1,4 @@
-import type { ResourceRef } from './cluster.js';
+import type { ResourceRef } from '../model/resource-ref.js';
 
 /** The REST path of a resource collection or item: `/api/v1/namespaces/ns/pods/web`, `/apis/apps/v1/deployments`. */
 export function resourcePath(ref: ResourceRef, namespace?: string, name?: string): string {

@@ -1,4 +1,5 @@
-import type { ApiGroup, ApiResource, DiscoveryResult, ResourceRef } from './cluster.js';
+import type { ApiGroup, ApiResource, DiscoveryResult } from './cluster.js';
+import type { ResourceRef } from '../model/resource-ref.js';
 
 export interface ScopedResource {
   /** At the version the backup stores as preferred. */

@@ -1,6 +1,6 @@
 import { parseItemPath } from '../archive/item-path.js';
 import type { ArchiveIndex, IndexEntry } from '../archive/archive-index.js';
-import type { KubeObject } from "../model/kube-object.js";
+import type { KubeObject } from '../model/kube-object.js';
 
 /** One backed-up object: where each stored copy of it sits in the spooled archive. */
 export interface CatalogItem {

@@ -1,8 +1,8 @@
 import { listStoredBackups, readStoredBackup, statusOf } from './stored-backups.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { InputError } from '../util/errors.js';
-import type { KubeObject } from "../model/kube-object.js";
-import { LABELS } from "../velero/vocabulary.js";
+import type { KubeObject } from '../model/kube-object.js';
+import { LABELS } from '../velero/vocabulary.js';
 
 export type BackupChoice = { kind: 'name'; name: string } | { kind: 'latest' } | { kind: 'schedule'; schedule: string };
 

@@ -1,7 +1,7 @@
 import { errorMessage, NotFoundError } from '../util/errors.js';
 import { BACKUPS_FOLDER, backupKeys, nameOfFolder } from '../storage/layout.js';
-import type { ObjectStore } from '../storage/object-store.js';
-import type { KubeObject } from "../model/kube-object.js";
+import { readText, type ObjectStore } from '../storage/object-store.js';
+import type { KubeObject } from '../model/kube-object.js';
 
 /** A backup folder as the bucket holds it: complete (a readable Backup), unfinished (none), or corrupt. */
 export type StoredBackup =
@@ -33,11 +33,6 @@ export async function readStoredBackup(store: ObjectStore, name: string): Promis
   }
 }
 
-export async function readText(store: ObjectStore, key: string): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of await store.get(key)) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 export interface BackupStatusView {
   phase?: string;

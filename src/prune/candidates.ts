@@ -1,6 +1,6 @@
 import type { PruneCandidate } from './plan.js';
-import type { KubeObject } from "../model/kube-object.js";
-import { LABELS } from "../velero/vocabulary.js";
+import type { KubeObject } from '../model/kube-object.js';
+import { LABELS } from '../velero/vocabulary.js';
 
 interface SnapshotCounts {
   volumeSnapshotsAttempted?: number;

@@ -1,7 +1,7 @@
-import { readText } from '../persistence/stored-backups.js';
 import { nameOfFolder, RESTORES_FOLDER, restoreKeys } from '../storage/layout.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { NotFoundError } from '../util/errors.js';
+import { readText } from '../storage/object-store.js';
 
 /** The backup a restore record names: `spec.backupName` of the velero.io/v1 Restore in velero-restore.json. */
 export function restoreBackupName(text: string): { backupName: string } | { problem: string } {

@@ -11,8 +11,8 @@ import type { Logger } from '../util/logger.js';
 import { completeCandidate } from './candidates.js';
 import { planPrune, type DeleteReason, type KeepReason, type PruneCandidate } from './plan.js';
 import { indexRestores, type RestoreIndex } from './restores.js';
-import type { KubeObject } from "../model/kube-object.js";
-import { LABELS } from "../velero/vocabulary.js";
+import type { KubeObject } from '../model/kube-object.js';
+import { LABELS } from '../velero/vocabulary.js';
 
 /**
  * Written into a backup folder before a prune deletes anything of it, deleted last: an unfinished folder holding it

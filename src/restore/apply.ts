@@ -1,11 +1,11 @@
 import type { ExistingResourcePolicy } from '../settings/restore-settings.js';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Cluster, ResourceRef } from '../kube/cluster.js';
+import type { Cluster } from '../kube/cluster.js';
 import { KubeApiError } from '../kube/http.js';
 import { errorMessage } from '../util/errors.js';
 import type { FieldChange } from '../compare/diff.js';
-import type { KubeObject } from "../model/kube-object.js";
-
+import type { KubeObject } from '../model/kube-object.js';
+import type { ResourceRef } from '../model/resource-ref.js';
 
 /** How an object in the backup relates to the live one: supplied by the comparison module. */
 export interface Comparison {

@@ -1,7 +1,7 @@
 import type { RestoreSettings } from '../settings/restore-settings.js';
-import type { KubeObject } from "../model/kube-object.js";
-import { VELERO_NAMESPACE, LABELS } from "../velero/vocabulary.js";
-import { rfc3339 } from "../velero/time.js";
+import type { KubeObject } from '../model/kube-object.js';
+import { VELERO_NAMESPACE, LABELS } from '../velero/vocabulary.js';
+import { rfc3339 } from '../velero/time.js';
 
 export type RestorePhase = 'InProgress' | 'Completed' | 'PartiallyFailed' | 'Failed';
 

@@ -19,7 +19,6 @@ import { chooseBackup } from '../persistence/choose-backup.js';
 import { diffForUpdate, describeChange, isUnchanged } from '../compare/diff.js';
 import { mergePatchFor } from '../compare/merge-patch.js';
 import { mergeServiceAccount } from '../compare/service-account.js';
-import { parseRestoreHooksSpec } from '../settings/restore-hook-specs.js';
 import { withRestoreInitContainers } from '../hooks/restore-init-containers.js';
 import { restoreExecHooksFor, runRestoreExecHooks } from '../hooks/restore-exec-hooks.js';
 import { planRestoreScope } from './plan/filters.js';
@@ -31,9 +30,9 @@ import { selectItems } from './select.js';
 import { RestoreTally, type ItemOutcome } from './tally.js';
 import { TargetResources } from './target-resources.js';
 import { namespaceForTarget, rewriteOwnerReferences, transformForRestore, volumesToRestore, type TransformContext } from './transform/index.js';
-import type { KubeObject } from "../model/kube-object.js";
-import { VELERO_NAMESPACE } from "../velero/vocabulary.js";
-import { timestampSuffix } from "../velero/time.js";
+import type { KubeObject } from '../model/kube-object.js';
+import { VELERO_NAMESPACE } from '../velero/vocabulary.js';
+import { timestampSuffix } from '../velero/time.js';
 
 export interface RestoreContext {
   cluster: Cluster;
@@ -87,7 +86,7 @@ export async function runRestore(context: RestoreContext, request: RestoreReques
   const chosen = await chooseBackup(store, settings.backup);
   const record = !settings.dryRun && request.location.accessMode === 'ReadWrite';
   const name = await restoreName(store, settings.restoreName, `${chosen.name}-${timestampSuffix(startedAt)}`, record);
-  const hooks = parseRestoreHooksSpec(settings.restoreHooks);
+  const hooks = settings.restoreHooks;
   const log = new RunLog(context.logger, `restore=${VELERO_NAMESPACE}/${name}`, clock);
   const results = new RunResults();
   const tally = new RestoreTally(results);

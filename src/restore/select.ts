@@ -2,7 +2,7 @@ import type { BackupCatalog, CatalogItem } from '../persistence/archive-catalog.
 import { itemSelected, type RestoreScope } from './plan/filters.js';
 import { CRDS, NEVER_RESTORED } from './plan/order.js';
 import { relatedItems } from './plan/related.js';
-import type { KubeObject } from "../model/kube-object.js";
+import type { KubeObject } from '../model/kube-object.js';
 
 export interface Selection {
   /** Selected items by group-resource. */

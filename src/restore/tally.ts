@@ -1,7 +1,7 @@
 import type { RunResults } from '../util/run-results.js';
 import type { ApplyAction } from './apply.js';
 import type { FieldChange } from '../compare/diff.js';
-import type { KubeObject } from "../model/kube-object.js";
+import type { KubeObject } from '../model/kube-object.js';
 
 /** What happened to one item: the plan line of a dry run, the report line of a restore. */
 export interface ItemOutcome {

@@ -1,5 +1,6 @@
-import type { Cluster, ResourceRef } from '../kube/cluster.js';
-import { backupableResources, type ScopedResource } from "../kube/resources.js";
+import type { Cluster } from '../kube/cluster.js';
+import { backupableResources, type ScopedResource } from '../kube/resources.js';
+import type { ResourceRef } from '../model/resource-ref.js';
 
 /** What the target cluster serves, by group-resource; refreshed after CRDs are restored. */
 export class TargetResources {

@@ -1,9 +1,12 @@
+import type { BackupHooksSpec } from '../hooks/hook-types.js';
+import { parseLabelSelector, type LabelSelector } from '../kube/label-selector.js';
+import { parseBackupHooksSpec } from './hook-specs.js';
 import { RESOURCE_NAME } from '../storage/layout.js';
 import { InputError } from '../util/errors.js';
 import { formatGoDuration, parseGoDuration } from '../util/duration.js';
 import { readBoolean, readChoice, readPositiveInteger, type InputReader } from './input-reader.js';
 import { splitList } from '../util/lists.js';
-import type { ScopeFilters } from "./scope-filters.js";
+import type { ScopeFilters } from './scope-filters.js';
 
 export const ACCESS_MODES = ['ReadWrite', 'ReadOnly'] as const;
 export type AccessMode = (typeof ACCESS_MODES)[number];
@@ -23,11 +26,11 @@ export interface BackupSettings {
   ttl: string;
   filters: ScopeFilters;
   /** Server-side label selector; with orSelectors, one list per selector. */
-  labelSelector?: string;
-  orLabelSelectors: string[];
+  labelSelector?: LabelSelector;
+  orLabelSelectors: LabelSelector[];
   allApiVersions: boolean;
-  /** Raw hooks input (YAML or JSON), parsed by the hooks module. */
-  hooks?: string;
+  /** The hooks input, parsed; no rules when it is empty. */
+  hooks: BackupHooksSpec;
   concurrency: number;
   pageSize: number;
   compressionLevel: number;
@@ -74,10 +77,10 @@ export function parseBackupSettings(reader: InputReader): BackupSettings {
       excludeResources: splitList(reader.get('exclude-resources')),
       includeClusterResources: includeCluster === undefined || includeCluster === 'auto' ? undefined : readBoolean(reader, 'include-cluster-resources', false)
     },
-    labelSelector,
-    orLabelSelectors,
+    labelSelector: labelSelector === undefined ? undefined : parseLabelSelector(labelSelector, 'selector'),
+    orLabelSelectors: orLabelSelectors.map((s) => parseLabelSelector(s, 'or-selector')),
     allApiVersions: readBoolean(reader, 'all-api-versions', false),
-    hooks: reader.get('hooks'),
+    hooks: parseBackupHooksSpec(reader.get('hooks')),
     concurrency: readPositiveInteger(reader, 'concurrency', DEFAULT_CONCURRENCY, 64),
     pageSize: readPositiveInteger(reader, 'page-size', DEFAULT_PAGE_SIZE, 10_000),
     compressionLevel: readPositiveInteger(reader, 'compression-level', DEFAULT_COMPRESSION_LEVEL, 9),

@@ -1,48 +1,7 @@
 import { parse, YAMLParseError } from 'yaml';
-import { parseGoDuration } from '../util/duration.js';
 import { InputError } from '../util/errors.js';
-import { isMapping, ShapeReader } from './shape.js';
-import { LABEL_SELECTOR_OPERATORS, type LabelSelector, type LabelSelectorOperator, type LabelSelectorRequirement } from "../kube/label-selector.js";
-
-/** Pre hooks run just before a pod is written into the backup, post hooks just after. */
-export type HookPhase = 'pre' | 'post';
-
-export type HookErrorMode = 'Continue' | 'Fail';
-
-export const HOOK_ERROR_MODES: readonly HookErrorMode[] = ['Continue', 'Fail'];
-
-/** Velero's default when a hook gives no timeout (or 0s). */
-export const DEFAULT_HOOK_TIMEOUT_MS = 30_000;
-
-export interface ExecHook {
-  /** Absent: the pod's first container. */
-  container?: string;
-  /** One argv, run without a shell. */
-  command: string[];
-  onError: HookErrorMode;
-  timeoutMs: number;
-}
-
-/** What a hook rule selects: shared by backup rules and restore rules (Velero's ResourceHookSelector). */
-export interface HookRuleSelection {
-  name: string;
-  /** Globs; empty means every namespace. */
-  includedNamespaces: string[];
-  excludedNamespaces: string[];
-  /** Resource names as in include-resources; hooks only ever run on pods, so these only decide whether pods are in. */
-  includedResources: string[];
-  excludedResources: string[];
-  labelSelector?: LabelSelector;
-}
-
-export interface ResourceHookRule extends HookRuleSelection {
-  pre: ExecHook[];
-  post: ExecHook[];
-}
-
-export interface BackupHooksSpec {
-  resources: ResourceHookRule[];
-}
+import { DEFAULT_HOOK_TIMEOUT_MS, HOOK_ERROR_MODES, hookTimeoutMs, type BackupHooksSpec, type ExecHook, type HookErrorMode, type HookRuleSelection, type ResourceHookRule } from '../hooks/hook-types.js';
+import { isMapping, readLabelSelector, ShapeReader } from './shape.js';
 
 const FORM_FIX =
   "Give YAML or JSON shaped like Velero's Backup spec.hooks: resources: [{name: freeze, includedNamespaces: [db], pre: [{exec: {command: ['/bin/sh', '-c', 'sync']}}]}]";
@@ -110,7 +69,7 @@ export function parseRuleSelection(shape: ShapeReader, fields: Record<string, un
   const name = shape.optionalString(fields.name, `${path}.name`);
   // Velero's CRD requires it; here it also names the hook in logs and errors.
   if (!name) shape.fail(`${path}.name`, 'is missing', 'Give every hook rule a name');
-  const labelSelector = fields.labelSelector === undefined || fields.labelSelector === null ? undefined : parseLabelSelector(shape, fields.labelSelector, `${path}.labelSelector`);
+  const labelSelector = fields.labelSelector === undefined || fields.labelSelector === null ? undefined : readLabelSelector(shape, fields.labelSelector, `${path}.labelSelector`);
   return {
     name,
     includedNamespaces: shape.stringList(fields.includedNamespaces, `${path}.includedNamespaces`),
@@ -164,32 +123,3 @@ export function parseTimeout(shape: ShapeReader, raw: unknown, path: string): nu
   }
 }
 
-/** A Go duration as a hook timeout; 0 means Velero's default. Throws parseGoDuration's InputError. */
-export function hookTimeoutMs(raw: string, inputName: string): number {
-  const ms = parseGoDuration(raw, inputName);
-  return ms === 0 ? DEFAULT_HOOK_TIMEOUT_MS : ms;
-}
-
-function parseLabelSelector(shape: ShapeReader, raw: unknown, path: string): LabelSelector {
-  const fields = shape.mapping(raw, path, ['matchLabels', 'matchExpressions']);
-  return {
-    matchLabels: shape.stringMap(fields.matchLabels, `${path}.matchLabels`),
-    matchExpressions: shape.list(fields.matchExpressions, `${path}.matchExpressions`).map((item, i) => parseRequirement(shape, item, `${path}.matchExpressions[${i}]`))
-  };
-}
-
-/** Kubernetes' own rules (LabelSelectorAsSelector): In/NotIn need values, Exists/DoesNotExist take none. */
-function parseRequirement(shape: ShapeReader, raw: unknown, path: string): LabelSelectorRequirement {
-  const fields = shape.mapping(raw, path, ['key', 'operator', 'values']);
-  const key = shape.optionalString(fields.key, `${path}.key`);
-  if (!key) shape.fail(`${path}.key`, 'is missing');
-  const operator = shape.optionalString(fields.operator, `${path}.operator`) ?? '';
-  if (!(LABEL_SELECTOR_OPERATORS as readonly string[]).includes(operator)) {
-    shape.fail(`${path}.operator`, operator ? `'${operator}' is not a label selector operator` : 'is missing', 'Use In, NotIn, Exists or DoesNotExist');
-  }
-  const values = shape.stringList(fields.values, `${path}.values`);
-  const takesValues = operator === 'In' || operator === 'NotIn';
-  if (takesValues && values.length === 0) shape.fail(`${path}.values`, `must not be empty for operator ${operator}`);
-  if (!takesValues && values.length > 0) shape.fail(`${path}.values`, `must be empty for operator ${operator}`);
-  return { key, operator: operator as LabelSelectorOperator, values };
-}

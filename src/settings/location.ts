@@ -1,11 +1,8 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Location } from '../storage/location.js';
 import { InputError } from '../util/errors.js';
 
-/** Where backups live: a bucket and prefix on an S3-compatible store, or a local directory. */
-export type Location =
-  | { kind: 's3'; bucket: string; prefix: string; url: string }
-  | { kind: 'local'; directory: string; url: string };
 
 export const DEFAULT_LOCATION = './kube-backups';
 

@@ -1,12 +1,11 @@
 import jsonpatch, { type Operation } from 'fast-json-patch';
 import { parseDocument } from 'yaml';
-import { isMapping, ShapeReader } from './shape.js';
+import { isMapping, readLabelSelector, ShapeReader } from './shape.js';
 import { InputError } from '../util/errors.js';
 import { globMatcher } from '../util/glob.js';
 import { goRegExp } from './go-regexp.js';
 import type { ModifierConditions, ModifierPatch, ResourceModifierRule, ResourceModifiers } from './resource-modifier-rules.js';
 import { patchValue } from './patch-value.js';
-import { LABEL_SELECTOR_OPERATORS, type LabelSelector, type LabelSelectorOperator } from "../kube/label-selector.js";
 
 const FORM_FIX =
   "Give Velero's resource modifiers YAML: version: v1, resourceModifierRules: [{conditions: {groupResource: persistentvolumeclaims}, patches: [{operation: replace, path: /spec/storageClassName, value: premium}]}]";
@@ -98,7 +97,7 @@ function parseConditions(shape: ShapeReader, raw: unknown, path: string): Modifi
       shape.fail(`${path}.resourceNameRegex`, `'${regex}' is not a valid regular expression: ${(err as Error).message}`);
     }
   }
-  if (fields.labelSelector !== undefined && fields.labelSelector !== null) conditions.labelSelector = parseSelector(shape, fields.labelSelector, `${path}.labelSelector`);
+  if (fields.labelSelector !== undefined && fields.labelSelector !== null) conditions.labelSelector = readLabelSelector(shape, fields.labelSelector, `${path}.labelSelector`);
   return conditions;
 }
 
@@ -178,25 +177,3 @@ function checkPointer(shape: ShapeReader, pointer: string, path: string): void {
   if (!pointer.startsWith('/')) shape.fail(path, `'${pointer}' is not a JSON pointer`, `JSON pointers start with '/', e.g. /spec/replicas; escape '/' in keys as ~1`);
 }
 
-function parseSelector(shape: ShapeReader, raw: unknown, path: string): LabelSelector {
-  const fields = shape.mapping(raw, path, ['matchLabels', 'matchExpressions']);
-  const selector: LabelSelector = {};
-  const matchLabels = shape.stringMap(fields.matchLabels, `${path}.matchLabels`);
-  if (Object.keys(matchLabels).length) selector.matchLabels = matchLabels;
-  const expressions = shape.list(fields.matchExpressions, `${path}.matchExpressions`).map((item, i) => {
-    const where = `${path}.matchExpressions[${i}]`;
-    const e = shape.mapping(item, where, ['key', 'operator', 'values']);
-    const key = shape.optionalString(e.key, `${where}.key`);
-    if (!key) shape.fail(`${where}.key`, 'is missing');
-    const operator = shape.optionalString(e.operator, `${where}.operator`) ?? '';
-    if (!(LABEL_SELECTOR_OPERATORS as readonly string[]).includes(operator)) {
-      shape.fail(`${where}.operator`, operator ? `'${operator}' is not a label selector operator` : 'is missing', 'Use In, NotIn, Exists or DoesNotExist');
-    }
-    const values = shape.stringList(e.values, `${where}.values`);
-    const takesValues = operator === 'In' || operator === 'NotIn';
-    if (takesValues !== values.length > 0) shape.fail(`${where}.values`, takesValues ? `must not be empty for ${operator}` : `must be empty for ${operator}`);
-    return { key, operator: operator as LabelSelectorOperator, values };
-  });
-  if (expressions.length) selector.matchExpressions = expressions;
-  return selector;
-}

@@ -1,46 +1,9 @@
 import { isMapping, type ShapeReader } from './shape.js';
-import { parseCommand, parseErrorMode, parseRuleSelection, parseTimeout, readHookRules, type HookErrorMode, type HookRuleSelection } from './hook-specs.js';
+import type { RestoreExecHook, RestoreHookRule, RestoreHooksSpec, RestoreInitHook, RestorePostHook } from '../hooks/hook-types.js';
+import { parseCommand, parseErrorMode, parseRuleSelection, parseTimeout, readHookRules } from './hook-specs.js';
 import { parseGoDuration } from '../util/duration.js';
 import { InputError } from '../util/errors.js';
 
-export type { HookErrorMode } from './hook-specs.js';
-
-/** Velero's ExecRestoreHook: a command run in a restored pod's container once it is up. */
-export interface RestoreExecHook {
-  /** Absent: the pod's first container. */
-  container?: string;
-  /** One argv, run without a shell. */
-  command: string[];
-  onError: HookErrorMode;
-  /** How long the command may run (Velero's default 30s when absent or 0). */
-  execTimeoutMs: number;
-  /** How long to wait for the container to be up; absent (or 0) means no limit of the hook's own. */
-  waitTimeoutMs?: number;
-  /** Wait for the container to be Ready, not just running. */
-  waitForReady: boolean;
-}
-
-/** Velero's InitRestoreHook: containers put before a restored pod's own init containers. */
-export interface RestoreInitHook {
-  /** Container specs as written (the API server validates the rest); each has a name, an image and a command. */
-  initContainers: Record<string, unknown>[];
-  /** Accepted and checked as Velero's API has it, but Velero never enforces it, and neither does this. */
-  timeoutMs?: number;
-}
-
-/** One entry of postHooks: Velero's type allows both in one entry, each handled on its own. */
-export interface RestorePostHook {
-  exec?: RestoreExecHook;
-  init?: RestoreInitHook;
-}
-
-export interface RestoreHookRule extends HookRuleSelection {
-  postHooks: RestorePostHook[];
-}
-
-export interface RestoreHooksSpec {
-  resources: RestoreHookRule[];
-}
 
 const FORM_FIX =
   "Give YAML or JSON shaped like Velero's Restore spec.hooks: resources: [{name: reload, includedNamespaces: [db], postHooks: [{exec: {command: ['/bin/sh', '-c', 'reload']}}]}]";

@@ -1,11 +1,13 @@
+import type { RestoreHooksSpec } from '../hooks/hook-types.js';
+import { parseRestoreHooksSpec } from './restore-hook-specs.js';
 import type { BackupChoice } from '../persistence/choose-backup.js';
 import { parseNamespaceMappings, parseStorageClassMappings } from './mappings.js';
 import type { ResourceModifiers } from './resource-modifier-rules.js';
 import { RESOURCE_NAME } from '../storage/layout.js';
 import { InputError } from '../util/errors.js';
 import { readBoolean, readChoice, readPositiveInteger, type InputReader } from './input-reader.js';
-import { parseRestoreFilters, type RestoreFilters } from "./restore-filters.js";
-import { parseResourceModifiers } from "./resource-modifiers.js";
+import { parseRestoreFilters, type RestoreFilters } from './restore-filters.js';
+import { parseResourceModifiers } from './resource-modifiers.js';
 
 /** What a restore does with an object the target already has (Velero's existingResourcePolicy, plus recreate). */
 export const EXISTING_RESOURCE_POLICIES = ['none', 'update', 'recreate'] as const;
@@ -21,8 +23,8 @@ export interface RestoreSettings {
   existingResourcePolicy: ExistingResourcePolicy;
   preserveNodePorts: boolean;
   preserveOwnerReferences: boolean;
-  /** Raw restore-hooks input (YAML or JSON in the shape of Velero's Restore spec.hooks). */
-  restoreHooks?: string;
+  /** The restore-hooks input (Velero's Restore spec.hooks), parsed; no rules when it is empty. */
+  restoreHooks: RestoreHooksSpec;
   dryRun: boolean;
   concurrency: number;
   failOnPartial: boolean;
@@ -66,7 +68,7 @@ export function parseRestoreSettings(reader: InputReader): RestoreSettings {
     existingResourcePolicy: readChoice(reader, 'existing-resource-policy', EXISTING_RESOURCE_POLICIES, 'none'),
     preserveNodePorts: readBoolean(reader, 'preserve-nodeports', false),
     preserveOwnerReferences: readBoolean(reader, 'preserve-owner-references', false),
-    restoreHooks: reader.get('restore-hooks'),
+    restoreHooks: parseRestoreHooksSpec(reader.get('restore-hooks')),
     dryRun: readBoolean(reader, 'dry-run', false),
     concurrency: readPositiveInteger(reader, 'concurrency', DEFAULT_RESTORE_CONCURRENCY, 128),
     failOnPartial: readBoolean(reader, 'fail-on-partial', false)

@@ -3,7 +3,8 @@ import type { S3Options } from '../storage/s3-options.js';
 import { InputError } from '../util/errors.js';
 import { readBoolean, readChoice, type InputReader } from './input-reader.js';
 import { chooseKubeconfigSource, type KubeconfigEnvironment } from './kubeconfig-source.js';
-import { parseLocation, type Location } from './location.js';
+import { parseLocation } from './location.js';
+import { type Location } from '../storage/location.js';
 
 export const MODES = ['backup', 'restore', 'prune', 'sync'] as const;
 export type Mode = (typeof MODES)[number];

@@ -1,3 +1,4 @@
+import { LABEL_SELECTOR_OPERATORS, type LabelSelector, type LabelSelectorOperator } from '../kube/label-selector.js';
 import { InputError } from '../util/errors.js';
 
 /**
@@ -65,4 +66,32 @@ function describe(value: unknown): string {
   if (typeof value === 'object') return 'a mapping';
   if (typeof value === 'string') return `'${value}'`;
   return `${typeof value} ${String(value)}`;
+}
+
+/**
+ * A metav1.LabelSelector written as YAML (hook rules, resource modifier conditions), checked by Kubernetes' own rules
+ * (LabelSelectorAsSelector): known operators, In/NotIn with values, Exists/DoesNotExist without. Empty parts are left out.
+ */
+export function readLabelSelector(shape: ShapeReader, raw: unknown, path: string): LabelSelector {
+  const fields = shape.mapping(raw, path, ['matchLabels', 'matchExpressions']);
+  const selector: LabelSelector = {};
+  const matchLabels = shape.stringMap(fields.matchLabels, `${path}.matchLabels`);
+  if (Object.keys(matchLabels).length) selector.matchLabels = matchLabels;
+  const expressions = shape.list(fields.matchExpressions, `${path}.matchExpressions`).map((item, i) => {
+    const where = `${path}.matchExpressions[${i}]`;
+    const e = shape.mapping(item, where, ['key', 'operator', 'values']);
+    const key = shape.optionalString(e.key, `${where}.key`);
+    if (!key) shape.fail(`${where}.key`, 'is missing');
+    const operator = shape.optionalString(e.operator, `${where}.operator`) ?? '';
+    if (!(LABEL_SELECTOR_OPERATORS as readonly string[]).includes(operator)) {
+      shape.fail(`${where}.operator`, operator ? `'${operator}' is not a label selector operator` : 'is missing', 'Use In, NotIn, Exists or DoesNotExist');
+    }
+    const values = shape.stringList(e.values, `${where}.values`);
+    const takesValues = operator === 'In' || operator === 'NotIn';
+    if (takesValues && values.length === 0) shape.fail(`${where}.values`, `must not be empty for operator ${operator}`);
+    if (!takesValues && values.length > 0) shape.fail(`${where}.values`, `must be empty for operator ${operator}`);
+    return { key, operator: operator as LabelSelectorOperator, values };
+  });
+  if (expressions.length) selector.matchExpressions = expressions;
+  return selector;
 }

@@ -43,3 +43,10 @@ export interface ObjectStore {
   /** Deletes the keys (missing ones are not an error), in batches the backend accepts. */
   deleteMany(keys: readonly string[]): Promise<void>;
 }
+
+/** A small object (a record, a lease) as text; never for archives, which are streamed. */
+export async function readText(store: ObjectStore, key: string): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of await store.get(key)) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,8 +1,8 @@
-import type { Location } from '../settings/location.js';
 import { LocalObjectStore } from './local-store.js';
 import type { ObjectStore } from './object-store.js';
 import { S3ObjectStore } from './s3-store.js';
 import type { S3Options } from './s3-options.js';
+import type { Location } from './location.js';
 
 /** The store for a parsed `location`; S3 options only matter for an s3:// location. Opening does no I/O. */
 export function openObjectStore(location: Location, s3: S3Options): ObjectStore {

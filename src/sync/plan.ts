@@ -1,6 +1,6 @@
 import type { StoredBackup } from '../persistence/stored-backups.js';
-import type { KubeObject } from "../model/kube-object.js";
-import { LABELS } from "../velero/vocabulary.js";
+import type { KubeObject } from '../model/kube-object.js';
+import { LABELS } from '../velero/vocabulary.js';
 
 /**
  * Which Backup objects sync creates and deletes: the pure decision. Object storage is the truth (Velero's backup

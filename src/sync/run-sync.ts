@@ -10,7 +10,7 @@ import { errorMessage, InputError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { BACKUP_CRD_NAME, BACKUP_REF, backupCrd, CRD_REF, NAMESPACE_REF } from '../velero/backup-crd.js';
 import { planSync } from './plan.js';
-import type { KubeObject } from "../model/kube-object.js";
+import type { KubeObject } from '../model/kube-object.js';
 
 export interface SyncContext {
   store: ObjectStore;

@@ -1,6 +1,6 @@
-import type { ResourceRef } from '../kube/cluster.js';
 import { TOOL_VERSION } from '../util/version.js';
-import type { KubeObject } from "../model/kube-object.js";
+import type { KubeObject } from '../model/kube-object.js';
+import type { ResourceRef } from '../model/resource-ref.js';
 
 /** Velero's Backup resource, where a cluster records the backups it knows of. */
 export const BACKUP_REF: ResourceRef = { group: 'velero.io', version: 'v1', resource: 'backups', namespaced: true };

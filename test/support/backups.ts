@@ -3,8 +3,8 @@ import { readArchive } from '../../src/archive/archive-reader.js';
 import { parseItemPath } from '../../src/archive/item-path.js';
 import { backupKeys } from '../../src/storage/layout.js';
 import type { ObjectStore } from '../../src/storage/object-store.js';
-import { readText } from '../../src/persistence/stored-backups.js';
-import type { KubeObject } from "../../src/model/kube-object.js";
+import type { KubeObject } from '../../src/model/kube-object.js';
+import { readText } from '../../src/storage/object-store.js';
 
 export interface StoredArchive {
   /** Every entry path, in archive order. */

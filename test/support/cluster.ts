@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ResourceRef } from '../../src/kube/cluster.js';
 import { KubeCluster } from '../../src/kube/kube-cluster.js';
 import { loadKubeConfig } from '../../src/kube/kubeconfig.js';
 import { testEnvironment } from './environment.js';
-import type { KubeObject } from "../../src/model/kube-object.js";
+import type { KubeObject } from '../../src/model/kube-object.js';
+import type { ResourceRef } from '../../src/model/resource-ref.js';
 
 export const refs = {
   namespaces: { group: '', version: 'v1', resource: 'namespaces', namespaced: false },

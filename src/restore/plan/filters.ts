@@ -5,7 +5,7 @@ import type { IncludeName } from '../../settings/include-names.js';
 import type { RestoreFilters } from '../../settings/restore-filters.js';
 import { NEVER_RESTORED } from './order.js';
 import { isNamespacedResource, resolveRestoreResource } from './resources.js';
-import type { ClusterScopeMode, ScopedResource } from "../../kube/resources.js";
+import type { ClusterScopeMode, ScopedResource } from '../../kube/resources.js';
 
 export interface ResolvedName {
   entry: string;

@@ -1,6 +1,6 @@
 import { isJsonObject } from '../../util/json.js';
 import { CRDS } from './order.js';
-import type { KubeObject } from "../../model/kube-object.js";
+import type { KubeObject } from '../../model/kube-object.js';
 
 /** An item of the backup: its archive group-resource, namespace (absent when cluster-scoped) and name. */
 export interface ItemKey {

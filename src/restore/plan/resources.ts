@@ -1,6 +1,6 @@
 import { isJsonObject } from '../../util/json.js';
-import type { KubeObject } from "../../model/kube-object.js";
-import { resolveResourceName, type ScopedResource } from "../../kube/resources.js";
+import type { KubeObject } from '../../model/kube-object.js';
+import { resolveResourceName, type ScopedResource } from '../../kube/resources.js';
 
 /**
  * The resources a backed-up CRD will serve once restored, shaped like discovery's, so `include-resources: widget`

@@ -13,7 +13,7 @@ import { transformService } from './service.js';
 import { transformServiceAccount } from './service-account.js';
 import { skipReason } from './skip.js';
 import { mapStorageClass } from './storage-class.js';
-import type { KubeObject } from "../../model/kube-object.js";
+import type { KubeObject } from '../../model/kube-object.js';
 
 export type { TransformContext } from './context.js';
 

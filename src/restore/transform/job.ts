@@ -1,5 +1,5 @@
 import { isJsonObject, objectAt } from '../../util/json.js';
-import type { KubeObject } from "../../model/kube-object.js";
+import type { KubeObject } from '../../model/kube-object.js';
 
 /** The label the Job controller selects its pods by: the source Job's uid (legacy name before Kubernetes 1.27). */
 const CONTROLLER_UID_LABELS = ['batch.kubernetes.io/controller-uid', 'controller-uid'];

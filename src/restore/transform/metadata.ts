@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { KubeObject } from "../../model/kube-object.js";
-import { LABELS } from "../../velero/vocabulary.js";
+import type { KubeObject } from '../../model/kube-object.js';
+import { LABELS } from '../../velero/vocabulary.js';
 
 /**
  * Metadata the source API server set for its own bookkeeping, meaningless or refused on another cluster. Velero's

@@ -1,5 +1,5 @@
 import { addRestoreLabels } from './metadata.js';
-import type { KubeObject } from "../../model/kube-object.js";
+import type { KubeObject } from '../../model/kube-object.js';
 
 /** The namespace an item of `namespace` is restored into. */
 export function mappedNamespace(namespace: string, mappings: Readonly<Record<string, string>>): string {

@@ -1,5 +1,5 @@
 import { cloneJson } from '../../util/json.js';
-import type { KubeObject, ObjectMeta } from "../../model/kube-object.js";
+import type { KubeObject, ObjectMeta } from '../../model/kube-object.js';
 
 export type OwnerReference = NonNullable<ObjectMeta['ownerReferences']>[number];
 

@@ -1,6 +1,6 @@
 import { isJsonObject, objectAt } from '../../util/json.js';
 import { mappedNamespace } from './namespace.js';
-import type { KubeObject } from "../../model/kube-object.js";
+import type { KubeObject } from '../../model/kube-object.js';
 
 /** Annotations the PV controller sets when it binds a volume (Velero's resetVolumeBindingInfo). */
 const PV_BINDING_ANNOTATIONS = ['pv.kubernetes.io/bind-completed', 'pv.kubernetes.io/bound-by-controller'];

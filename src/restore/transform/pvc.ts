@@ -1,5 +1,5 @@
 import { isJsonObject } from '../../util/json.js';
-import type { KubeObject } from "../../model/kube-object.js";
+import type { KubeObject } from '../../model/kube-object.js';
 
 /**
  * Annotations the PV controller and scheduler set while binding and provisioning in the source cluster (Velero's

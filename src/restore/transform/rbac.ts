@@ -1,6 +1,6 @@
 import { isJsonObject } from '../../util/json.js';
 import { mappedNamespace } from './namespace.js';
-import type { KubeObject } from "../../model/kube-object.js";
+import type { KubeObject } from '../../model/kube-object.js';
 
 /**
  * Velero's RoleBindingAction and ClusterRoleBindingAction: a subject in a remapped namespace (a ServiceAccount;

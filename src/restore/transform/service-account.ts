@@ -1,5 +1,5 @@
 import { isJsonObject } from '../../util/json.js';
-import type { KubeObject } from "../../model/kube-object.js";
+import type { KubeObject } from '../../model/kube-object.js';
 
 /**
  * Velero's ServiceAccountAction: the `secrets` list names the account's auto-generated `<name>-token-xxxxx`

@@ -1,5 +1,5 @@
 import { isJsonObject, type JsonObject } from '../../util/json.js';
-import type { KubeObject } from "../../model/kube-object.js";
+import type { KubeObject } from '../../model/kube-object.js';
 
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 

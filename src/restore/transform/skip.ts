@@ -1,7 +1,7 @@
 import { isJsonObject } from '../../util/json.js';
 import { persistentVolumeSkipReason } from './pv.js';
 import { secretSkipReason } from './secret.js';
-import type { KubeObject } from "../../model/kube-object.js";
+import type { KubeObject } from '../../model/kube-object.js';
 
 const MIRROR_POD = 'kubernetes.io/config.mirror';
 const AUTOMANAGED_API_SERVICE = 'kube-aggregator.kubernetes.io/automanaged';

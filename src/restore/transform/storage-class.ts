@@ -1,5 +1,5 @@
 import { isJsonObject, type JsonObject } from '../../util/json.js';
-import type { KubeObject } from "../../model/kube-object.js";
+import type { KubeObject } from '../../model/kube-object.js';
 
 /** The pre-1.6 way to name a claim's or volume's class, still honoured by the API server. */
 const BETA_ANNOTATION = 'volume.beta.kubernetes.io/storage-class';

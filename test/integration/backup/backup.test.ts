@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { ResourceRef } from '../../../src/kube/cluster.js';
 import type { KubeCluster } from '../../../src/kube/kube-cluster.js';
 import { runBackup, type BackupResult } from '../../../src/backup/run.js';
 import { parseBackupSettings, parseLocationPolicy } from '../../../src/settings/backup-settings.js';
@@ -12,7 +11,8 @@ import { itemKey, itemsIn, readGzJson, readJson, readStoredArchive, type StoredA
 import { clusterFor, createNamespace, createServedCrd, deleteNamespace, freeFormCrd, kubectl, refs, sleeperPod, waitFor, waitForPodRunning } from '../../support/cluster.js';
 import { testEnvironment, uniqueName } from '../../support/environment.js';
 import { allKeys, localTestStore, s3TestStore, type TestStore } from '../../support/stores.js';
-import type { KubeObject } from "../../../src/model/kube-object.js";
+import type { KubeObject } from '../../../src/model/kube-object.js';
+import type { ResourceRef } from '../../../src/model/resource-ref.js';
 
 const env = testEnvironment();
 const base = uniqueName('bk');

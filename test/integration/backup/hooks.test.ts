@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { runPodHooks } from '../../../src/hooks/run-hooks.js';
-import { parseBackupHooksSpec, type BackupHooksSpec } from '../../../src/settings/hook-specs.js';
+import { parseBackupHooksSpec } from '../../../src/settings/hook-specs.js';
 import type { KubeCluster } from '../../../src/kube/kube-cluster.js';
 import { MemoryLogger } from '../../../src/util/logger.js';
 import { clusterFor, createNamespace, deleteNamespace, refs, sleeperPod, waitForPodRunning } from '../../support/cluster.js';
 import { testEnvironment, uniqueName } from '../../support/environment.js';
-import type { KubeObject } from "../../../src/model/kube-object.js";
+import type { KubeObject } from '../../../src/model/kube-object.js';
+import { type BackupHooksSpec } from '../../../src/hooks/hook-types.js';
 
 const env = testEnvironment();
 const ns = uniqueName('hooks');

@@ -2,14 +2,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { ResourceRef } from '../../../src/kube/cluster.js';
 import { KubeApiError } from '../../../src/kube/http.js';
 import { KubeCluster } from '../../../src/kube/kube-cluster.js';
 import { loadKubeConfig } from '../../../src/kube/kubeconfig.js';
 import { InputError } from '../../../src/util/errors.js';
 import { clusterFor, createNamespace, deleteNamespace, kubectl, refs, sleeperPod, waitFor, waitForPodRunning } from '../../support/cluster.js';
 import { testEnvironment, uniqueName } from '../../support/environment.js';
-import type { KubeObject } from "../../../src/model/kube-object.js";
+import type { KubeObject } from '../../../src/model/kube-object.js';
+import type { ResourceRef } from '../../../src/model/resource-ref.js';
 
 const env = testEnvironment();
 const ns = uniqueName('kube-adapter');

@@ -11,7 +11,7 @@ import { testEnvironment, uniqueName } from '../../support/environment.js';
 import { s3TestStore, type TestStore } from '../../support/stores.js';
 import { backupOf, smallNamespace, syncSettings } from './support.js';
 import { writeVeleroBackup } from './velero-fixture.js';
-import type { KubeObject } from "../../../src/model/kube-object.js";
+import type { KubeObject } from '../../../src/model/kube-object.js';
 
 const env = testEnvironment();
 const sourceNamespace = uniqueName('lc-sync');

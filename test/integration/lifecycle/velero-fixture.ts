@@ -3,7 +3,7 @@ import { ArchiveWriter } from '../../../src/archive/archive-writer.js';
 import { backupKeys, restoreKeys } from '../../../src/storage/layout.js';
 import type { ObjectStore } from '../../../src/storage/object-store.js';
 import { gzipJson, gzipText } from '../../../src/util/gzip.js';
-import type { KubeObject } from "../../../src/model/kube-object.js";
+import type { KubeObject } from '../../../src/model/kube-object.js';
 
 /** Go's RFC 3339 in whole seconds, as metav1.Time marshals. */
 const rfc3339 = (date: Date) => `${date.toISOString().slice(0, 19)}Z`;

@@ -2,11 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { KubeCluster } from '../../../src/kube/kube-cluster.js';
 import { restoreExecHooksFor, runRestoreExecHooks } from '../../../src/hooks/restore-exec-hooks.js';
 import { withRestoreInitContainers } from '../../../src/hooks/restore-init-containers.js';
-import { parseRestoreHooksSpec, type RestoreHooksSpec } from '../../../src/settings/restore-hook-specs.js';
+import { parseRestoreHooksSpec } from '../../../src/settings/restore-hook-specs.js';
 import { MemoryLogger } from '../../../src/util/logger.js';
 import { clusterFor, createNamespace, deleteNamespace, refs, sleeperPod, waitFor, waitForPodRunning } from '../../support/cluster.js';
 import { testEnvironment, uniqueName } from '../../support/environment.js';
-import type { KubeObject } from "../../../src/model/kube-object.js";
+import type { KubeObject } from '../../../src/model/kube-object.js';
+import { type RestoreHooksSpec } from '../../../src/hooks/hook-types.js';
 
 const env = testEnvironment();
 const INIT = 'init.hook.restore.velero.io';

@@ -9,7 +9,7 @@ import { MemoryLogger } from '../../../src/util/logger.js';
 import { clusterFor, createNamespace, deleteNamespace, refs } from '../../support/cluster.js';
 import { testEnvironment, uniqueName } from '../../support/environment.js';
 import { allKeys, localTestStore } from '../../support/stores.js';
-import type { KubeObject } from "../../../src/model/kube-object.js";
+import type { KubeObject } from '../../../src/model/kube-object.js';
 
 const env = testEnvironment();
 const source = uniqueName('ro');

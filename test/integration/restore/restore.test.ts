@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ArchiveWriter } from '../../../src/archive/archive-writer.js';
 import { runBackup } from '../../../src/backup/run.js';
-import type { ResourceRef } from '../../../src/kube/cluster.js';
 import type { KubeCluster } from '../../../src/kube/kube-cluster.js';
 import { isUnchanged } from '../../../src/compare/diff.js';
 import { runRestore, type RestoreResult } from '../../../src/restore/run.js';
@@ -15,7 +14,8 @@ import { readGzJson, readJson } from '../../support/backups.js';
 import { clusterFor, createNamespace, createServedCrd, deleteNamespace, freeFormCrd, refs, sleeperPod, waitFor, waitForPodRunning } from '../../support/cluster.js';
 import { testEnvironment, uniqueName } from '../../support/environment.js';
 import { allKeys, s3TestStore, type TestStore } from '../../support/stores.js';
-import type { KubeObject } from "../../../src/model/kube-object.js";
+import type { KubeObject } from '../../../src/model/kube-object.js';
+import type { ResourceRef } from '../../../src/model/resource-ref.js';
 
 const env = testEnvironment();
 const base = uniqueName('rs');

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { ArchiveWriter, type ArchiveWriterOptions } from '../../../src/archive/archive-writer.js';
-import type { KubeObject } from "../../../src/model/kube-object.js";
+import type { KubeObject } from '../../../src/model/kube-object.js';
 
 export const exec = promisify(execFile);
 

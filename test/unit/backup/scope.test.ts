@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { planBackupScope } from '../../../src/backup/scope.js';
 import type { ApiResource, DiscoveryResult } from '../../../src/kube/cluster.js';
-import { backupableResources, resolveResourceName } from "../../../src/kube/resources.js";
-import { ALL_FILTERS } from "../../../src/settings/scope-filters.js";
+import { backupableResources, resolveResourceName } from '../../../src/kube/resources.js';
+import { ALL_FILTERS } from '../../../src/settings/scope-filters.js';
 
 const ALL = ['list', 'create', 'get', 'delete', 'watch', 'update', 'patch'];
 const r = (group: string, version: string, name: string, kind: string, namespaced = true, extra: Partial<ApiResource> = {}): ApiResource => ({

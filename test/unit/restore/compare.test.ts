@@ -5,7 +5,7 @@ import { mergeServiceAccount } from '../../../src/compare/service-account.js';
 import { isHeldBy } from '../../../src/compare/subset.js';
 import { transformForRestore, type TransformContext } from '../../../src/restore/transform/index.js';
 import * as fx from './fixtures.js';
-import type { KubeObject } from "../../../src/model/kube-object.js";
+import type { KubeObject } from '../../../src/model/kube-object.js';
 
 const ctx: TransformContext = {
   backupName: 'nightly',

@@ -4,8 +4,8 @@ import { itemSelected, planRestoreScope, type RestoreItemRef } from '../../../sr
 import { relatedItems } from '../../../src/restore/plan/related.js';
 import { resolveRestoreResource, scopedResourcesFromCrds } from '../../../src/restore/plan/resources.js';
 import { boundClaim, runningPod, widgetCrd } from './fixtures.js';
-import { backupableResources } from "../../../src/kube/resources.js";
-import { parseRestoreFilters, type RestoreFilters } from "../../../src/settings/restore-filters.js";
+import { backupableResources } from '../../../src/kube/resources.js';
+import { parseRestoreFilters, type RestoreFilters } from '../../../src/settings/restore-filters.js';
 import { asFlags } from '../../support/input-errors.js';
 
 const ALL = ['list', 'create', 'get', 'delete', 'watch', 'update', 'patch'];

@@ -1,4 +1,4 @@
-import type { KubeObject } from "../../../src/model/kube-object.js";
+import type { KubeObject } from '../../../src/model/kube-object.js';
 
 const managed = (manager: string, fields: Record<string, unknown>, operation = 'Update') => ({
   apiVersion: 'v1',

@@ -5,7 +5,7 @@ import { goRegExp } from '../../../src/settings/go-regexp.js';
 import { parseResourceModifiers } from '../../../src/settings/resource-modifiers.js';
 import { patchValue } from '../../../src/settings/patch-value.js';
 import { boundClaim, clusterIpService, deployment } from './fixtures.js';
-import type { KubeObject } from "../../../src/model/kube-object.js";
+import type { KubeObject } from '../../../src/model/kube-object.js';
 
 const modifiers = (yaml: string) => parseResourceModifiers(yaml)!;
 const spec = (object: KubeObject) => object.spec as Record<string, any>;

@@ -5,7 +5,7 @@ import { namespaceForTarget } from '../../../src/restore/transform/namespace.js'
 import { rewriteOwnerReferences } from '../../../src/restore/transform/owner-references.js';
 import { volumesToRestore } from '../../../src/restore/transform/pv.js';
 import * as fx from './fixtures.js';
-import type { KubeObject } from "../../../src/model/kube-object.js";
+import type { KubeObject } from '../../../src/model/kube-object.js';
 
 const ctx = (overrides: Partial<TransformContext> = {}): TransformContext => ({
   backupName: 'nightly',

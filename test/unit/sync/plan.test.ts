@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { StoredBackup } from '../../../src/persistence/stored-backups.js';
 import { backupProblem, planSync, recordFor } from '../../../src/sync/plan.js';
-import type { KubeObject } from "../../../src/model/kube-object.js";
+import type { KubeObject } from '../../../src/model/kube-object.js';
 
 function backup(name: string, extra: Partial<KubeObject> = {}): KubeObject {
   return {

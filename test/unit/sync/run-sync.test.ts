@@ -1,12 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
-import type { ApiResource, Cluster, ListOptions, ResourceRef } from '../../../src/kube/cluster.js';
+import type { ApiResource, Cluster, ListOptions } from '../../../src/kube/cluster.js';
 import type { SyncSettings } from '../../../src/settings/lifecycle-settings.js';
 import { backupKeys } from '../../../src/storage/layout.js';
 import { runSync } from '../../../src/sync/run-sync.js';
 import { syncOutputs, syncSummary } from '../../../src/report/sync-report.js';
 import { MemoryLogger } from '../../../src/util/logger.js';
 import { MemoryStore } from '../lease/memory-store.js';
-import type { KubeObject } from "../../../src/model/kube-object.js";
+import type { KubeObject } from '../../../src/model/kube-object.js';
+import type { ResourceRef } from '../../../src/model/resource-ref.js';
 
 const settings = (overrides: Partial<SyncSettings> = {}): SyncSettings => ({ veleroNamespace: 'velero', installCrds: false, lease: { ttlMs: 600_000, waitMs: 0 }, ...overrides });
 const location = { name: 'default', accessMode: 'ReadWrite' as const };

@@ -2,8 +2,8 @@ import jsonpatch from 'fast-json-patch';
 import { cloneJson, isJsonObject, jsonEqual } from '../../../util/json.js';
 import { applyMergePatch } from '../../../compare/merge-patch.js';
 import type { ModifierConditions, ModifierPatch, ResourceModifiers } from '../../../settings/resource-modifier-rules.js';
-import type { KubeObject } from "../../../model/kube-object.js";
-import { matchesLabelSelector } from "../../../kube/label-selector.js";
+import type { KubeObject } from '../../../model/kube-object.js';
+import { matchesLabelSelector } from '../../../kube/label-selector.js';
 
 export interface ModifierOutcome {
   object: KubeObject;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { matchesLabelSelector, type LabelSelector } from "../../../../src/kube/label-selector.js";
+import { matchesLabelSelector, type LabelSelector } from '../../../../src/kube/label-selector.js';
 
 const labels = { app: 'db', tier: 'a', empty: '' };
 

@@ -1,8 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import { parseCommandAnnotation } from '../../../../src/hooks/annotations.js';
 import { hooksForPod } from '../../../../src/hooks/pod-hooks.js';
-import { parseBackupHooksSpec, type BackupHooksSpec } from '../../../../src/settings/hook-specs.js';
-import type { KubeObject } from "../../../../src/model/kube-object.js";
+import { parseBackupHooksSpec } from '../../../../src/settings/hook-specs.js';
+import type { KubeObject } from '../../../../src/model/kube-object.js';
+import { type BackupHooksSpec } from '../../../../src/hooks/hook-types.js';
 
 function pod(options: { namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string>; containers?: string[]; spec?: Record<string, unknown> } = {}): KubeObject {
   return {

@@ -3,7 +3,7 @@ import { runPodHooks } from '../../../../src/hooks/run-hooks.js';
 import { parseBackupHooksSpec } from '../../../../src/settings/hook-specs.js';
 import { MemoryLogger } from '../../../../src/util/logger.js';
 import { scriptedExec, type ExecBehaviour, type ExecCall } from '../../../support/scripted-exec.js';
-import type { KubeObject } from "../../../../src/model/kube-object.js";
+import type { KubeObject } from '../../../../src/model/kube-object.js';
 
 type Behaviour = ExecBehaviour;
 

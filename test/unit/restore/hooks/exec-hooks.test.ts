@@ -1,10 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
-import type { ResourceRef } from '../../../../src/kube/cluster.js';
 import { restoreExecHooksFor, runRestoreExecHooks, type PlannedRestoreExecHook } from '../../../../src/hooks/restore-exec-hooks.js';
-import { parseRestoreHooksSpec, type RestoreHooksSpec } from '../../../../src/settings/restore-hook-specs.js';
+import { parseRestoreHooksSpec } from '../../../../src/settings/restore-hook-specs.js';
 import { MemoryLogger } from '../../../../src/util/logger.js';
 import { scriptedExec, type ExecBehaviour, type ExecCall } from '../../../support/scripted-exec.js';
-import type { KubeObject } from "../../../../src/model/kube-object.js";
+import type { KubeObject } from '../../../../src/model/kube-object.js';
+import { type RestoreHooksSpec } from '../../../../src/hooks/hook-types.js';
+import type { ResourceRef } from '../../../../src/model/resource-ref.js';
 
 const POST = 'post.hook.restore.velero.io';
 const NO_SPEC: RestoreHooksSpec = { resources: [] };

@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { withRestoreInitContainers } from '../../../../src/hooks/restore-init-containers.js';
-import { parseRestoreHooksSpec, type RestoreHooksSpec } from '../../../../src/settings/restore-hook-specs.js';
-import type { KubeObject } from "../../../../src/model/kube-object.js";
+import { parseRestoreHooksSpec } from '../../../../src/settings/restore-hook-specs.js';
+import type { KubeObject } from '../../../../src/model/kube-object.js';
+import { type RestoreHooksSpec } from '../../../../src/hooks/hook-types.js';
 
 const NO_SPEC: RestoreHooksSpec = { resources: [] };
 const INIT = 'init.hook.restore.velero.io';
