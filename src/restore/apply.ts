@@ -1,5 +1,5 @@
+import { pollUntil } from '../util/poll.js';
 import type { ExistingResourcePolicy } from '../settings/restore-settings.js';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Cluster } from '../kube/cluster.js';
 import { KubeApiError } from '../kube/http.js';
 import { errorMessage } from '../util/errors.js';
@@ -31,6 +31,7 @@ export interface ApplyOptions {
   comparison: Comparison;
   /** How long `recreate` waits for the old object to be gone. */
   deleteTimeoutMs?: number;
+  clock: () => Date;
 }
 
 /**
@@ -81,7 +82,7 @@ export async function applyObject(cluster: Cluster, ref: ResourceRef, desired: K
       case 'recreate': {
         if (dryRun) return { action: 'recreated', changes };
         await cluster.delete(ref, name, { namespace, propagationPolicy: 'Background' });
-        await waitUntilGone(cluster, ref, name, namespace, options.deleteTimeoutMs ?? 60_000);
+        await waitUntilGone(cluster, ref, name, namespace, options.deleteTimeoutMs ?? 60_000, options.clock);
         const created = await cluster.create(ref, desired);
         return { action: 'recreated', changes, uid: created.metadata.uid };
       }
@@ -89,12 +90,9 @@ export async function applyObject(cluster: Cluster, ref: ResourceRef, desired: K
   }
 }
 
-async function waitUntilGone(cluster: Cluster, ref: ResourceRef, name: string, namespace: string | undefined, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (await cluster.get(ref, name, namespace)) {
-    if (Date.now() > deadline) throw new Error(`the existing object was not gone ${timeoutMs / 1000}s after its deletion (finalizers?)`);
-    await sleep(250);
-  }
+async function waitUntilGone(cluster: Cluster, ref: ResourceRef, name: string, namespace: string | undefined, timeoutMs: number, clock: () => Date): Promise<void> {
+  const gone = async () => (await cluster.get(ref, name, namespace)) === undefined;
+  if (!(await pollUntil(gone, { timeoutMs, clock }))) throw new Error(`the existing object was not gone ${timeoutMs / 1000}s after its deletion (finalizers?)`);
 }
 
 export function summarize(changes: FieldChange[]): string {

@@ -1,6 +1,5 @@
 import os from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import pLimit from 'p-limit';
 import { indexArchive } from '../archive/archive-index.js';
 import type { Cluster } from '../kube/cluster.js';
@@ -13,6 +12,7 @@ import { gzipJson, gzipText } from '../util/gzip.js';
 import type { Logger } from '../util/logger.js';
 import { RunLog } from '../util/run-log.js';
 import { RunResults } from '../util/run-results.js';
+import { hasTrueCondition, pollUntil } from '../util/poll.js';
 import { applyObject, summarize, type ApplyOutcome, type Comparison } from './apply.js';
 import { BackupCatalog, type CatalogItem } from '../persistence/archive-catalog.js';
 import { chooseBackup } from '../persistence/choose-backup.js';
@@ -223,7 +223,7 @@ export async function runRestore(context: RestoreContext, request: RestoreReques
       }
       const ref = target.ref(item.groupResource, version.version)!;
       const comparison = item.groupResource === 'serviceaccounts' ? SERVICE_ACCOUNT_COMPARISON : COMPARISON;
-      const applied: ApplyOutcome = await applyObject(cluster, ref, desired, { policy: settings.existingResourcePolicy, dryRun: settings.dryRun, comparison });
+      const applied: ApplyOutcome = await applyObject(cluster, ref, desired, { policy: settings.existingResourcePolicy, dryRun: settings.dryRun, comparison, clock });
       if (applied.uid) owners.add(desired, applied.uid);
       if (item.groupResource === 'pods' && (applied.action === 'created' || applied.action === 'recreated')) restoredPods.push(desired);
       const notes = transformed.notes.length ? transformed.notes.join('; ') : undefined;
@@ -255,17 +255,11 @@ export async function runRestore(context: RestoreContext, request: RestoreReques
       const ref = target.ref(CRDS, 'v1') ?? target.ref(CRDS, 'v1beta1');
       if (!ref) return;
       for (const item of selection.items.get(CRDS) ?? []) {
-        const deadline = clock().getTime() + 60_000;
-        for (;;) {
+        const established = async () => {
           const crd = await cluster.get(ref, item.name);
-          const conditions = (crd?.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? [];
-          if (!crd || conditions.some((c) => c.type === 'Established' && c.status === 'True')) break;
-          if (clock().getTime() > deadline) {
-            results.warning(`CRD ${item.name} was not Established within 60s; its custom resources may fail`);
-            break;
-          }
-          await sleep(250);
-        }
+          return !crd || hasTrueCondition(crd, 'Established');
+        };
+        if (!(await pollUntil(established, { timeoutMs: 60_000, clock }))) results.warning(`CRD ${item.name} was not Established within 60s; its custom resources may fail`);
       }
     }
 

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Cluster } from '../kube/cluster.js';
 import type { LocationPolicy } from '../settings/backup-settings.js';
 import type { SyncSettings } from '../settings/lifecycle-settings.js';
@@ -7,6 +6,7 @@ import { BACKUPS_FOLDER, nameOfFolder } from '../storage/layout.js';
 import { acquireLease, type LeaseOptions } from '../coordination/lease.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { errorMessage, InputError } from '../util/errors.js';
+import { hasTrueCondition, pollUntil } from '../util/poll.js';
 import type { Logger } from '../util/logger.js';
 import { BACKUP_CRD_NAME, BACKUP_REF, backupCrd, CRD_REF, NAMESPACE_REF } from '../velero/backup-crd.js';
 import { planSync } from './plan.js';
@@ -61,7 +61,7 @@ export async function runSync(context: SyncContext, request: SyncRequest): Promi
   }
 }
 
-async function sync({ store, cluster, logger, crdTimeoutMs = 60_000 }: SyncContext, { settings, location }: SyncRequest): Promise<SyncResult> {
+async function sync({ store, cluster, logger, clock = () => new Date(), crdTimeoutMs = 60_000 }: SyncContext, { settings, location }: SyncRequest): Promise<SyncResult> {
   const namespace = settings.veleroNamespace;
   const result: SyncResult = { location: store.url, namespace, created: [], deleted: [], present: 0, skipped: [], crdInstalled: false, namespaceCreated: false };
 
@@ -80,7 +80,7 @@ async function sync({ store, cluster, logger, crdTimeoutMs = 60_000 }: SyncConte
     } catch (err) {
       if (statusCode(err) !== 409) throw err; // installed meanwhile by someone else: wait for it all the same
     }
-    await waitUntilServed(cluster, namespace, crdTimeoutMs);
+    await waitUntilServed(cluster, namespace, crdTimeoutMs, clock);
   }
   result.namespaceCreated = await ensureNamespace(cluster, namespace);
   if (result.namespaceCreated) logger.info(`Created namespace ${namespace}`);
@@ -135,22 +135,15 @@ async function servesBackups(cluster: Cluster): Promise<boolean> {
 }
 
 /** Waits for the new CRD to be Established and its resource listable. */
-async function waitUntilServed(cluster: Cluster, namespace: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const crd = await cluster.get(CRD_REF, BACKUP_CRD_NAME);
-    const conditions = ((crd?.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? []);
-    if (conditions.some((c) => c.type === 'Established' && c.status === 'True')) {
-      try {
-        await cluster.listPage(BACKUP_REF, { namespace, limit: 1 });
-        return;
-      } catch {
-        // not served yet
-      }
-    }
-    if (Date.now() > deadline) throw new Error(`the ${BACKUP_CRD_NAME} CRD was created but is not served after ${timeoutMs / 1000}s`);
-    await sleep(250);
-  }
+async function waitUntilServed(cluster: Cluster, namespace: string, timeoutMs: number, clock: () => Date): Promise<void> {
+  const listable = async () => {
+    if (!hasTrueCondition(await cluster.get(CRD_REF, BACKUP_CRD_NAME), 'Established')) return false;
+    return cluster.listPage(BACKUP_REF, { namespace, limit: 1 }).then(
+      () => true,
+      () => false
+    );
+  };
+  if (!(await pollUntil(listable, { timeoutMs, clock }))) throw new Error(`the ${BACKUP_CRD_NAME} CRD was created but is not served after ${timeoutMs / 1000}s`);
 }
 
 async function ensureNamespace(cluster: Cluster, namespace: string): Promise<boolean> {
