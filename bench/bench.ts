@@ -62,7 +62,7 @@ async function child(task: string, namespace: string, directory: string): Promis
     for await (const object of c.list(configmaps, { namespace, limit: 500 })) if (object) items++;
   } else if (task === 'backup') {
     const reader = mapReader({ 'include-namespaces': namespace, 'include-resources': 'configmaps', 'backup-name': `bench-${namespace}-${Date.now()}` });
-    const result = await runBackup({ cluster: c, store: new LocalObjectStore(directory, `file://${directory}`), logger: silentLogger }, { settings: parseBackupSettings(reader), location: parseLocationPolicy(reader) });
+    const result = await runBackup({ cluster: c, store: new LocalObjectStore(directory, `file://${directory}`), logger: silentLogger, holder: 'bench' }, { settings: parseBackupSettings(reader), location: parseLocationPolicy(reader) });
     items = result.items;
   }
   c.close();
@@ -90,7 +90,7 @@ async function seed(c: KubeCluster, namespace: string, count: number): Promise<v
 async function timeRestore(c: KubeCluster, store: LocalObjectStore, backupName: string, from: string, to: string, concurrency: number): Promise<number> {
   const reader = mapReader({ 'from-backup': backupName, 'namespace-mappings': `${from}:${to}`, 'include-resources': 'configmaps', concurrency: String(concurrency), 'restore-name': `${to}-restore` });
   const started = performance.now();
-  const result = await runRestore({ cluster: c, store, logger: silentLogger }, { settings: parseRestoreSettings(reader), location: parseLocationPolicy(reader) });
+  const result = await runRestore({ cluster: c, store, logger: silentLogger, tempDirectory: os.tmpdir() }, { settings: parseRestoreSettings(reader), location: parseLocationPolicy(reader) });
   if (result.counts.failed) throw new Error(`restore into ${to} failed ${result.counts.failed} items`);
   return (performance.now() - started) / 1000;
 }
@@ -119,7 +119,7 @@ async function main(): Promise<void> {
 
     const store = new LocalObjectStore(directory, `file://${directory}`);
     const reader = mapReader({ 'include-namespaces': restoreSource, 'include-resources': 'configmaps', 'backup-name': `bench-${run}-restore-source` });
-    await runBackup({ cluster: c, store, logger: silentLogger }, { settings: parseBackupSettings(reader), location: parseLocationPolicy(reader) });
+    await runBackup({ cluster: c, store, logger: silentLogger, holder: 'bench' }, { settings: parseBackupSettings(reader), location: parseLocationPolicy(reader) });
     created.push(`${restoreSource}-seq`, `${restoreSource}-par`);
     const sequential = await timeRestore(c, store, `bench-${run}-restore-source`, restoreSource, `${restoreSource}-seq`, 1);
     const parallel = await timeRestore(c, store, `bench-${run}-restore-source`, restoreSource, `${restoreSource}-par`, 16);

@@ -20,4 +20,5 @@ if [ "${KUBE_BACKUP_TEST_EXTERNAL:-}" != 1 ]; then
 fi
 
 "$node_bin" node_modules/.bin/tsc --noEmit
+"$node_bin" node_modules/.bin/eslint .
 "$node_bin" --experimental-vm-modules node_modules/jest/bin/jest.js --ci "$@"

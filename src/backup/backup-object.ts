@@ -1,3 +1,4 @@
+import { recordSelectors } from '../persistence/selector-record.js';
 import type { BackupSettings } from '../settings/backup-settings.js';
 import { ARCHIVE_FORMAT_VERSION } from '../archive/item-path.js';
 import { ANNOTATIONS, LABELS, VELERO_NAMESPACE, type BackupPhase } from '../velero/vocabulary.js';
@@ -46,8 +47,7 @@ export function backupObject(identity: BackupIdentity, settings: BackupSettings,
     metadata: {}
   };
   if (f.includeClusterResources !== undefined) spec.includeClusterResources = f.includeClusterResources;
-  if (settings.labelSelector) spec.labelSelector = settings.labelSelector;
-  if (settings.orLabelSelectors.length) spec.orLabelSelectors = settings.orLabelSelectors;
+  recordSelectors({ spec, annotations }, settings.labelSelector, settings.orLabelSelectors);
 
   const statusObject: Record<string, unknown> = {
     version: 1,

@@ -30,6 +30,8 @@ export interface BackupContext {
   store: ObjectStore;
   logger: Logger;
   clock?: () => Date;
+  /** Who runs this backup, shown to a run that has to wait for the location's lease (settings/run-identity.ts). */
+  holder: string;
   /** Lease settings (ttl, wait) and overrides; every backup holds the location's lease while it writes. */
   lease?: Partial<LeaseOptions>;
 }
@@ -80,7 +82,7 @@ export async function runBackup(context: BackupContext, request: BackupRequest):
   if (twin) return skippedResult(name, store.url, startedAt, twin, `backup ${name} of this cron slot already exists, made from this cluster by another run`);
   let lease;
   try {
-    lease = await acquireLease(store, { operation: 'backup', target: name, clusterUid: identity, clock, logger: context.logger, ...context.lease });
+    lease = await acquireLease(store, { operation: 'backup', holder: context.holder, target: name, clusterUid: identity, clock, logger: context.logger, ...context.lease });
   } catch (err) {
     if (!(request.slot && err instanceof LeaseHeldError && isTwinRun(err.current, name, identity))) throw err;
     return skippedResult(name, store.url, startedAt, undefined, `another run of this cron slot is writing backup ${name} (${err.current.holder})`);

@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { connect, type Ports } from '../engine/connect.js';
 import { ALL_INPUTS, CONNECTION_INPUTS, type InputSpec } from '../settings/input-catalog.js';
 import { mapReader, type InputReader } from '../settings/input-reader.js';
+import { runHolder, type RunHost } from '../settings/run-identity.js';
 import { parseConnectionSettings, type ConnectionSettings, type ProcessContext } from '../settings/settings.js';
 import { InputError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
@@ -45,13 +46,15 @@ export interface CommandContext {
   reader: InputReader;
   connection: ConnectionSettings;
   logger: Logger;
+  /** Who this run is (user@host, or the workflow run), shown to a run that has to wait for the location's lease. */
+  holder: string;
 }
 
 /** Parses the connection flags (every input checked before connecting), connects, runs, and always disconnects. */
 export async function withConnection(io: CliIo, options: Record<string, unknown>, parse: (context: CommandContext) => (ports: Ports) => Promise<number | void>): Promise<number | void> {
   const reader = flagReader(options);
   const connection = parseConnectionSettings(reader, processContext(io), options.kubeconfig as string | undefined);
-  const work = parse({ reader, connection, logger: terminalLogger(io, options.verbose === true) });
+  const work = parse({ reader, connection, logger: terminalLogger(io, options.verbose === true), holder: runHolder(io.env, localHost()) });
   const ports = await connect(connection);
   try {
     return await work(ports);
@@ -80,6 +83,17 @@ export function processContext(io: CliIo): ProcessContext {
     workingDirectory: io.cwd,
     env: { KUBECONFIG: io.env.KUBECONFIG, KUBERNETES_SERVICE_HOST: io.env.KUBERNETES_SERVICE_HOST, home: os.homedir(), exists: (f) => fs.existsSync(f) }
   };
+}
+
+/** This machine's user, host name and process id, for the lease holder outside a workflow run. */
+function localHost(): RunHost {
+  let user = 'unknown';
+  try {
+    user = os.userInfo().username;
+  } catch {
+    // no passwd entry (containers)
+  }
+  return { user, hostname: os.hostname(), pid: process.pid };
 }
 
 const LOCATION_ONLY = new Set(['location', 'location-name', 'storage-access-mode']);

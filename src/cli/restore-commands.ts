@@ -1,3 +1,4 @@
+import os from 'node:os';
 import type { Command } from 'commander';
 import { restoreSummary } from '../report/restore-report.js';
 import { runRestore } from '../restore/run.js';
@@ -19,7 +20,7 @@ export function addRestoreCommands(program: Command, io: CliIo): void {
         const location = parseLocationPolicy(reader);
         const settings = parseRestoreSettings(reader);
         return async ({ cluster, store }) => {
-          const result = await runRestore({ cluster, store, logger }, { settings, location });
+          const result = await runRestore({ cluster, store, logger, tempDirectory: os.tmpdir() }, { settings, location });
           io.out(restoreSummary(result));
           return result.phase === 'Failed' || (result.phase === 'PartiallyFailed' && settings.failOnPartial) ? 1 : 0;
         };

@@ -1,8 +1,7 @@
 import type { Logger } from '../util/logger.js';
-import type { CliIo } from './program-support.js';
 
 /** The engine's logger on a terminal: progress to stderr, so stdout stays the command's result. */
-export function terminalLogger(io: CliIo, verbose = false): Logger {
+export function terminalLogger(io: { err: (line: string) => void }, verbose = false): Logger {
   return {
     debug: (m) => verbose && io.err(`debug: ${m}`),
     info: (m) => io.err(m),

@@ -38,6 +38,8 @@ export interface RunRestoreExecHooksOptions {
   pollIntervalMs?: number;
   /** The wait when a hook gives no wait-timeout (Velero waits without end); 10m by default. */
   defaultWaitTimeoutMs?: number;
+  /** The run's clock, on which the waits are measured; the time of day by default. */
+  clock?: () => Date;
 }
 
 const PODS: ResourceRef = { group: '', version: 'v1', resource: 'pods', namespaced: true };
@@ -95,6 +97,8 @@ export async function runRestoreExecHooks(
   const podName = `${namespace}/${name}`;
   const pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
   const defaultWaitMs = options.defaultWaitTimeoutMs ?? DEFAULT_WAIT_LIMIT_MS;
+  const clock = options.clock ?? (() => new Date());
+  const now = () => clock().getTime();
 
   let unrun = hooks.length;
   let stopped = false;
@@ -113,7 +117,7 @@ export async function runRestoreExecHooks(
   for (const step of hooks) {
     if (step.problem !== undefined && !stopped) settle(step, step.problem);
   }
-  const waiting = groupByContainer(hooks.filter((step) => step.problem === undefined), Date.now(), defaultWaitMs);
+  const waiting = groupByContainer(hooks.filter((step) => step.problem === undefined), now(), defaultWaitMs);
   if (!stopped && waiting.size > 0) {
     const containers = [...waiting.keys()].join(', ');
     logger.debug(`waiting for container(s) ${containers} of pod ${podName} to run its ${unrun} post-restore hook(s)`);
@@ -142,7 +146,7 @@ export async function runRestoreExecHooks(
       if (state.up) {
         waiting.delete(container);
         await runGroup(group);
-      } else if (Date.now() >= group.deadline) {
+      } else if (now() >= group.deadline) {
         waiting.delete(container);
         const awaited = group.waitForReady ? 'Ready' : 'running';
         const limit = group.waitLimited ? `the wait-timeout of ${duration(group.deadline - group.start)}` : `${duration(defaultWaitMs)} (no wait-timeout was given)`;
@@ -152,7 +156,7 @@ export async function runRestoreExecHooks(
     }
     if (stopped || waiting.size === 0) break;
     const nearest = Math.min(...[...waiting.values()].map((g) => g.deadline));
-    await sleep(Math.max(0, Math.min(pollIntervalMs, nearest - Date.now())));
+    await sleep(Math.max(0, Math.min(pollIntervalMs, nearest - now())));
   }
   return result;
 
@@ -164,7 +168,7 @@ export async function runRestoreExecHooks(
     for (const step of group.steps) {
       if (stopped) return;
       // Velero's check: a hook whose own wait-timeout passed while its container came up (or an earlier hook ran) expires.
-      const waited = Date.now() - group.start;
+      const waited = now() - group.start;
       if (step.hook.waitTimeoutMs && waited > step.hook.waitTimeoutMs) {
         settle(step, `expired before it could run: its wait-timeout of ${duration(step.hook.waitTimeoutMs)} passed while waiting`);
         continue;

@@ -91,7 +91,6 @@ export interface Cluster {
   /** The object, or undefined when it does not exist. */
   get(ref: ResourceRef, name: string, namespace?: string): Promise<KubeObject | undefined>;
   create(ref: ResourceRef, object: KubeObject, options?: WriteOptions): Promise<KubeObject>;
-  replace(ref: ResourceRef, object: KubeObject, options?: WriteOptions): Promise<KubeObject>;
   patch(ref: ResourceRef, name: string, patch: unknown, type: PatchType, options?: WriteOptions): Promise<KubeObject>;
   /** Missing objects are not an error (returns false). */
   delete(ref: ResourceRef, name: string, options?: WriteOptions & { propagationPolicy?: 'Foreground' | 'Background' | 'Orphan' }): Promise<boolean>;

@@ -131,11 +131,6 @@ export class KubeCluster implements Cluster {
     return this.http.request<KubeObject>('POST', resourcePath(ref, namespace), { body: object, query: writeQuery(options) });
   }
 
-  replace(ref: ResourceRef, object: KubeObject, options: WriteOptions = {}): Promise<KubeObject> {
-    const namespace = options.namespace ?? object.metadata.namespace;
-    return this.http.request<KubeObject>('PUT', resourcePath(ref, namespace, object.metadata.name), { body: object, query: writeQuery(options) });
-  }
-
   patch(ref: ResourceRef, name: string, patch: unknown, type: PatchType, options: WriteOptions = {}): Promise<KubeObject> {
     return this.http.request<KubeObject>('PATCH', resourcePath(ref, options.namespace, name), {
       body: patch,

@@ -34,7 +34,9 @@ export interface PruneContext {
   cluster?: Cluster;
   logger: Logger;
   clock?: () => Date;
-  /** Overrides for the lease (holder, poll period, heartbeat); the ttl and wait come from the settings. */
+  /** Who runs this prune, shown to a run that has to wait for the location's lease (settings/run-identity.ts). */
+  holder: string;
+  /** Overrides for the lease (poll period, heartbeat); the ttl and wait come from the settings. */
   lease?: Partial<LeaseOptions>;
   snapshots?: VolumeSnapshotDeleter;
 }
@@ -93,7 +95,7 @@ export async function runPrune(context: PruneContext, request: PruneRequest): Pr
   }
   const lease = settings.dryRun
     ? undefined
-    : await acquireLease(store, { operation: 'prune', ttlMs: settings.lease.ttlMs, waitMs: settings.lease.waitMs, clock, logger, ...context.lease });
+    : await acquireLease(store, { operation: 'prune', holder: context.holder, ttlMs: settings.lease.ttlMs, waitMs: settings.lease.waitMs, clock, logger, ...context.lease });
   try {
     return await prune(context, request, clock(), lease);
   } finally {

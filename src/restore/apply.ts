@@ -14,7 +14,7 @@ export interface Comparison {
   mergePatch(desired: KubeObject, live: KubeObject): unknown;
 }
 
-export type ApplyAction = 'created' | 'updated' | 'recreated' | 'unchanged' | 'conflict' | 'failed';
+export type ApplyAction = 'created' | 'updated' | 'recreated' | 'unchanged' | 'conflict' | 'failed' | 'skipped';
 
 export interface ApplyOutcome {
   action: ApplyAction;
@@ -31,6 +31,8 @@ export interface ApplyOptions {
   comparison: Comparison;
   /** How long `recreate` waits for the old object to be gone. */
   deleteTimeoutMs?: number;
+  /** Why this object must not be deleted (deletion-hazard.ts): `recreate` then updates it in place instead. */
+  deletionHazard?: string;
   clock: () => Date;
 }
 
@@ -80,12 +82,24 @@ export async function applyObject(cluster: Cluster, ref: ResourceRef, desired: K
         return { action: 'updated', changes, uid: patched.metadata.uid };
       }
       case 'recreate': {
+        if (options.deletionHazard) return updateInstead(live, changes, options.deletionHazard);
         if (dryRun) return { action: 'recreated', changes };
-        await cluster.delete(ref, name, { namespace, propagationPolicy: 'Background' });
+        // Orphan: the object goes, what it owns stays (a Deployment's ReplicaSets are adopted again by the new one).
+        await cluster.delete(ref, name, { namespace, propagationPolicy: 'Orphan' });
         await waitUntilGone(cluster, ref, name, namespace, options.deleteTimeoutMs ?? 60_000, options.clock);
         const created = await cluster.create(ref, desired);
         return { action: 'recreated', changes, uid: created.metadata.uid };
       }
+    }
+  }
+
+  async function updateInstead(live: KubeObject, changes: FieldChange[], hazard: string): Promise<ApplyOutcome> {
+    const why = `not recreated: ${hazard}`;
+    try {
+      const patched = await cluster.patch(ref, name, options.comparison.mergePatch(desired, live), 'merge', { namespace, dryRun });
+      return { action: 'updated', changes, uid: patched.metadata.uid, message: `updated in place, ${why}` };
+    } catch (err) {
+      return { action: 'skipped', changes, uid: live.metadata.uid, message: `${why}; and the update was refused: ${describe(err)}` };
     }
   }
 }

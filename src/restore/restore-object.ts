@@ -1,3 +1,4 @@
+import { recordSelectors } from '../persistence/selector-record.js';
 import type { RestoreSettings } from '../settings/restore-settings.js';
 import type { KubeObject } from '../model/kube-object.js';
 import { VELERO_NAMESPACE, LABELS } from '../velero/vocabulary.js';
@@ -26,13 +27,13 @@ export function restoreObject(
     existingResourcePolicy: settings.existingResourcePolicy
   };
   if (f.includeClusterResources !== undefined) spec.includeClusterResources = f.includeClusterResources;
-  if (f.labelSelector) spec.labelSelector = f.labelSelector;
-  if (f.orLabelSelectors.length) spec.orLabelSelectors = f.orLabelSelectors;
+  const annotations: Record<string, string> = {};
+  recordSelectors({ spec, annotations }, f.labelSelector, f.orLabelSelectors);
   if (settings.preserveNodePorts) spec.preserveNodePorts = true;
   return {
     apiVersion: 'velero.io/v1',
     kind: 'Restore',
-    metadata: { name, namespace: VELERO_NAMESPACE, labels: { [LABELS.backupName]: backupName } },
+    metadata: { name, namespace: VELERO_NAMESPACE, labels: { [LABELS.backupName]: backupName }, ...(Object.keys(annotations).length ? { annotations } : {}) },
     spec,
     status: {
       phase: status.phase,

@@ -81,6 +81,7 @@ const RESTORE_ONLY_INPUTS: InputSpec[] = [
   { name: 'storage-class-mappings', description: "change storage classes of volumes and claims: 'old:new,...'" },
   { name: 'resource-modifiers', description: "Velero's resource modifier rules (YAML): JSON patches and merge patches with conditions" },
   { name: 'existing-resource-policy', description: 'objects that already exist: none (leave, report differences; default), update (merge patch) or recreate' },
+  { name: 'recreate-custom-resources', description: 'custom resources recreate may delete and create: resource.group names or globs (default: none, they are updated)' },
   { name: 'preserve-nodeports', description: 'keep the node ports of Services', flag: true },
   { name: 'preserve-owner-references', description: 'keep ownerReferences whose owner this restore creates, with the new uid', flag: true },
   { name: 'restore-hooks', description: "restore hooks in the shape of Velero's Restore spec.hooks (YAML or JSON)" },

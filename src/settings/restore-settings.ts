@@ -5,6 +5,7 @@ import { parseNamespaceMappings, parseStorageClassMappings } from './mappings.js
 import type { ResourceModifiers } from './resource-modifier-rules.js';
 import { RESOURCE_NAME } from '../storage/layout.js';
 import { InputError } from '../util/errors.js';
+import { splitList } from '../util/lists.js';
 import { readBoolean, readChoice, readPositiveInteger, type InputReader } from './input-reader.js';
 import { parseRestoreFilters, type RestoreFilters } from './restore-filters.js';
 import { parseResourceModifiers } from './resource-modifiers.js';
@@ -21,6 +22,8 @@ export interface RestoreSettings {
   storageClassMappings: Record<string, string>;
   resourceModifiers?: ResourceModifiers;
   existingResourcePolicy: ExistingResourcePolicy;
+  /** Custom resources (`resource.group` globs) that recreate may delete; others are updated in place. */
+  recreateCustomResources: string[];
   preserveNodePorts: boolean;
   preserveOwnerReferences: boolean;
   /** The restore-hooks input (Velero's Restore spec.hooks), parsed; no rules when it is empty. */
@@ -66,6 +69,7 @@ export function parseRestoreSettings(reader: InputReader): RestoreSettings {
     storageClassMappings: parseStorageClassMappings(reader.get('storage-class-mappings'), 'storage-class-mappings'),
     resourceModifiers: parseResourceModifiers(reader.get('resource-modifiers'), 'resource-modifiers'),
     existingResourcePolicy: readChoice(reader, 'existing-resource-policy', EXISTING_RESOURCE_POLICIES, 'none'),
+    recreateCustomResources: parseGroupResourceGlobs(reader, 'recreate-custom-resources'),
     preserveNodePorts: readBoolean(reader, 'preserve-nodeports', false),
     preserveOwnerReferences: readBoolean(reader, 'preserve-owner-references', false),
     restoreHooks: parseRestoreHooksSpec(reader.get('restore-hooks')),
@@ -73,4 +77,15 @@ export function parseRestoreSettings(reader: InputReader): RestoreSettings {
     concurrency: readPositiveInteger(reader, 'concurrency', DEFAULT_RESTORE_CONCURRENCY, 128),
     failOnPartial: readBoolean(reader, 'fail-on-partial', false)
   };
+}
+
+const GROUP_RESOURCE_GLOB = /^[a-z0-9*?[\]!.-]+$/;
+
+/** `widgets.example.com, *.example.com`: group-resource names as the archive's folders name them, globs allowed. */
+function parseGroupResourceGlobs(reader: InputReader, input: string): string[] {
+  const entries = splitList(reader.get(input));
+  for (const entry of entries) {
+    if (!GROUP_RESOURCE_GLOB.test(entry)) throw new InputError(input, `'${entry}' is not a resource.group name or glob`, 'Write plural resource names with their group, e.g. widgets.example.com or *.example.com');
+  }
+  return entries;
 }

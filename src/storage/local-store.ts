@@ -9,6 +9,11 @@ import { AlreadyExistsError, InputError, NotFoundError } from '../util/errors.js
 import { checkPathKey, compareKeys } from './keys.js';
 import type { ObjectInfo, ObjectStore, PutOptions } from './object-store.js';
 
+// A location holds every Secret of the cluster: only the runner's user may read what this store creates. The umask
+// can only narrow these modes. Folders that already exist (the location itself, made by the user) are left as they are.
+const PRIVATE_FILE = 0o600;
+const PRIVATE_DIRECTORY = 0o700;
+
 // Partial writes live next to their target under this name until renamed; listings skip them.
 const TEMP_NAME = /^\..+\.tmp-[0-9a-f]{12}$/;
 
@@ -194,9 +199,9 @@ export class LocalObjectStore implements ObjectStore {
  */
 async function openExclusive(file: string): Promise<FileHandle> {
   for (let attempt = 1; ; attempt++) {
-    await fs.mkdir(path.dirname(file), { recursive: true });
+    await fs.mkdir(path.dirname(file), { recursive: true, mode: PRIVATE_DIRECTORY });
     try {
-      return await fs.open(file, 'wx');
+      return await fs.open(file, 'wx', PRIVATE_FILE);
     } catch (err) {
       if (codeOf(err) !== 'ENOENT' || attempt >= 5) throw err;
     }

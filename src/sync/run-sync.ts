@@ -17,7 +17,9 @@ export interface SyncContext {
   cluster: Cluster;
   logger: Logger;
   clock?: () => Date;
-  /** Overrides for the lease (holder, poll period, heartbeat); the ttl and wait come from the settings. */
+  /** Who runs this sync, shown to a run that has to wait for the location's lease (settings/run-identity.ts). */
+  holder: string;
+  /** Overrides for the lease (poll period, heartbeat); the ttl and wait come from the settings. */
   lease?: Partial<LeaseOptions>;
   /** How long to wait for an installed CRD to be served. */
   crdTimeoutMs?: number;
@@ -53,7 +55,7 @@ export async function runSync(context: SyncContext, request: SyncRequest): Promi
   const lease =
     location.accessMode === 'ReadOnly'
       ? undefined
-      : await acquireLease(store, { operation: 'sync', ttlMs: settings.lease.ttlMs, waitMs: settings.lease.waitMs, clock, logger, ...context.lease });
+      : await acquireLease(store, { operation: 'sync', holder: context.holder, ttlMs: settings.lease.ttlMs, waitMs: settings.lease.waitMs, clock, logger, ...context.lease });
   try {
     return await sync(context, request);
   } finally {

@@ -14,7 +14,9 @@ export const ANNOTATIONS = {
   /** The source cluster's identity (kube-system namespace uid), so a duplicate scheduled run can tell its own backup. */
   sourceCluster: 'kube-backup.io/source-cluster-uid',
   sourceServer: 'kube-backup.io/source-server',
-  tool: 'kube-backup.io/created-by'
+  tool: 'kube-backup.io/created-by',
+  /** Selectors Velero's metav1 fields cannot hold (`version>2`), as typed. */
+  labelSelectors: 'kube-backup.io/label-selectors'
 } as const;
 
 export const VELERO_NAMESPACE = 'velero';

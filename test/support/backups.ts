@@ -1,5 +1,5 @@
 import { gunzipSync } from 'node:zlib';
-import { readArchive } from '../../src/archive/archive-reader.js';
+import { readArchive } from './archive-reader.js';
 import { parseItemPath } from '../../src/archive/item-path.js';
 import { backupKeys } from '../../src/storage/layout.js';
 import type { ObjectStore } from '../../src/storage/object-store.js';

@@ -10,6 +10,8 @@ export interface ModeContext {
   connection: ConnectionSettings;
   location: LocationPolicy;
   logger: Logger;
+  /** Who this run is (the workflow run), shown to a run that has to wait for the location's lease. */
+  holder: string;
   /** Connects to the cluster and the store; called after the mode has parsed its own inputs. */
   connect(): Promise<Ports>;
   setOutput(name: string, value: string): void;

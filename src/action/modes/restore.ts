@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { runRestore } from '../../restore/run.js';
 import { restoreOutputs, restoreSummary } from '../../report/restore-report.js';
 import { parseRestoreSettings } from '../../settings/restore-settings.js';
@@ -6,7 +7,7 @@ import type { ModeContext } from './mode-context.js';
 export async function restoreMode(context: ModeContext): Promise<void> {
   const settings = parseRestoreSettings(context.reader);
   const { cluster, store } = await context.connect();
-  const result = await runRestore({ cluster, store, logger: context.logger, tempDirectory: process.env.RUNNER_TEMP }, { settings, location: context.location });
+  const result = await runRestore({ cluster, store, logger: context.logger, tempDirectory: process.env.RUNNER_TEMP || os.tmpdir() }, { settings, location: context.location });
   for (const [name, value] of Object.entries(restoreOutputs(result))) context.setOutput(name, value);
   const summary = restoreSummary(result);
   await context.summary(summary);

@@ -1,3 +1,4 @@
+import type { VolumeClaim } from './pvc.js';
 import type { ResourceModifiers } from '../../settings/resource-modifier-rules.js';
 
 /** What the restore run decided once, that every item's transform needs. */
@@ -11,11 +12,13 @@ export interface TransformContext {
   preserveNodePorts: boolean;
   /** Keep metadata.ownerReferences for the caller to rewrite with rewriteOwnerReferences (our opt-in; Velero always strips them). */
   preserveOwnerReferences: boolean;
-  /**
-   * Names of the PVs this restore creates (volumesToRestore) plus those that already exist in the target: a PVC
-   * whose spec.volumeName is not among them loses it, so a new volume is provisioned for it.
-   */
+  /** Names of the PVs this restore creates (volumesToRestore). */
   restoredVolumes: ReadonlySet<string>;
+  /**
+   * PVs already in the target and the claim each is bound to: a restored claim may name one only when it is free
+   * or already that claim's; otherwise the claim loses spec.volumeName and a new volume is provisioned for it.
+   */
+  existingVolumes?: ReadonlyMap<string, VolumeClaim>;
   resourceModifiers?: ResourceModifiers;
 }
 

@@ -3,7 +3,7 @@ import type { TransformContext } from './context.js';
 import { transformJob } from './job.js';
 import { addRestoreLabels, resetMetadataAndStatus } from './metadata.js';
 import { applyResourceModifiers } from './modifiers/apply.js';
-import { mapItemNamespace } from './namespace.js';
+import { mapItemNamespace, mappedNamespace } from './namespace.js';
 import { transformPod } from './pod.js';
 import { transformPersistentVolume } from './pv.js';
 import { transformPersistentVolumeClaim } from './pvc.js';
@@ -81,8 +81,9 @@ function applyKindTransforms(object: KubeObject, groupResource: string, ctx: Tra
       break;
     case 'persistentvolumeclaims': {
       const before = volumeName(object);
-      transformPersistentVolumeClaim(object, ctx.restoredVolumes);
-      if (before && !volumeName(object)) notes.push(`spec.volumeName ${before} removed: that volume is not restored, a new one will be provisioned`);
+      const targetNamespace = object.metadata.namespace && mappedNamespace(object.metadata.namespace, ctx.namespaceMappings);
+      transformPersistentVolumeClaim(object, targetNamespace, { restored: ctx.restoredVolumes, existing: ctx.existingVolumes });
+      if (before && !volumeName(object)) notes.push(`spec.volumeName ${before} removed: that volume is neither restored nor free in the target, a new one will be provisioned`);
       mapStorageClass(object, groupResource, ctx.storageClassMappings);
       break;
     }
@@ -108,4 +109,3 @@ function volumeName(object: KubeObject): string | undefined {
 export { namespaceForTarget } from './namespace.js';
 export { rewriteOwnerReferences, type OwnerUidLookup } from './owner-references.js';
 export { volumesToRestore } from './pv.js';
-export { parseResourceModifiers } from '../../settings/resource-modifiers.js';

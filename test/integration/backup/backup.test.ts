@@ -92,7 +92,7 @@ afterAll(async () => {
 
 async function backup(store: ObjectStore, inputs: Record<string, string>, against: KubeCluster = cluster): Promise<BackupResult & { archive: StoredArchive }> {
   const reader = mapReader({ 'backup-name': uniqueName('b'), ...inputs });
-  const result = await runBackup({ cluster: against, store, logger: new MemoryLogger() }, { settings: parseBackupSettings(reader), location: parseLocationPolicy(reader) });
+  const result = await runBackup({ cluster: against, store, logger: new MemoryLogger(), holder: 'test' }, { settings: parseBackupSettings(reader), location: parseLocationPolicy(reader) });
   const archive = result.phase === 'Failed' ? { paths: [], items: new Set<string>(), objects: new Map() } : await readStoredArchive(store, result.name);
   return { ...result, archive };
 }

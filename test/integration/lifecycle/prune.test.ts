@@ -41,7 +41,7 @@ const backends: [string, () => Promise<TestStore>][] = [
 ];
 
 function pruneContext(store: ObjectStore, now: Date, extra: Partial<PruneContext> = {}): PruneContext {
-  return { store, cluster, logger: new MemoryLogger(), clock: () => now, lease: { renewEveryMs: 0 }, ...extra };
+  return { store, cluster, logger: new MemoryLogger(), clock: () => now, holder: 'test', lease: { renewEveryMs: 0 }, ...extra };
 }
 
 async function fresh(make: () => Promise<TestStore>): Promise<ObjectStore> {
@@ -64,7 +64,7 @@ describe.each(backends)('prune on %s', (_, make) => {
     await writeRestore(store, `${long.name}-restore`, long.name);
     await writeVeleroRestore(store, 'made-by-velero-20261020101010');
     // The cluster records all three, as a sync does.
-    const synced = await runSync({ store, cluster, logger: new MemoryLogger(), lease: { renewEveryMs: 0 } }, { settings: syncSettings({ veleroNamespace: recordsNamespace }), location });
+    const synced = await runSync({ store, cluster, logger: new MemoryLogger(), holder: 'test', lease: { renewEveryMs: 0 } }, { settings: syncSettings({ veleroNamespace: recordsNamespace }), location });
     expect(synced.created.sort()).toEqual([long.name, short.name, veleroName].sort());
 
     const result = await runPrune(pruneContext(store, new Date(Date.now() + 2 * HOUR)), { settings: pruneSettings({ veleroNamespace: recordsNamespace }), location });

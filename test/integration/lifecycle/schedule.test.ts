@@ -117,7 +117,7 @@ describe('scheduled backups', () => {
     const uid = await clusterIdentity(clusterA);
     // The crashed twin left a partial folder and a lease that expired an hour ago.
     await s.store.put(backupKeys('nightly-20261124020000').tarball, 'partial');
-    await acquireLease(s.store, { operation: 'backup', target: 'nightly-20261124020000', clusterUid: uid, ttlMs: 600_000, renewEveryMs: 0, clock: () => new Date(Date.now() - 3_600_000) });
+    await acquireLease(s.store, { operation: 'backup', target: 'nightly-20261124020000', clusterUid: uid, holder: 'test', ttlMs: 600_000, renewEveryMs: 0, clock: () => new Date(Date.now() - 3_600_000) });
     const result = await backupOf(clusterA, s.store, namespace, { 'schedule-name': 'nightly' }, { slot: new Date('2026-11-24T02:00:00Z') });
     expect(result.skipped).toBeUndefined();
     expect(result.phase).toBe('Completed');

@@ -33,7 +33,7 @@ export async function backupOf(
 ): Promise<BackupResult> {
   const reader = mapReader({ 'include-namespaces': namespace, 'exclude-resources': 'events', ...inputs });
   return runBackup(
-    { cluster, store, logger: new MemoryLogger(), lease: { renewEveryMs: 0, pollMs: 100 }, ...extra.context },
+    { cluster, store, logger: new MemoryLogger(), holder: 'test', lease: { renewEveryMs: 0, pollMs: 100 }, ...extra.context },
     { settings: parseBackupSettings(reader), location: parseLocationPolicy(reader), slot: extra.slot }
   );
 }

@@ -51,7 +51,7 @@ afterAll(async () => {
 const DAY = 86_400_000;
 
 function sync(overrides: { installCrds?: boolean } = {}): Promise<SyncResult> {
-  return runSync({ store, cluster: clusterB, logger: new MemoryLogger(), lease: { renewEveryMs: 0 } }, { settings: syncSettings({ veleroNamespace: recordsNamespace, ...overrides }), location });
+  return runSync({ store, cluster: clusterB, logger: new MemoryLogger(), holder: 'test', lease: { renewEveryMs: 0 } }, { settings: syncSettings({ veleroNamespace: recordsNamespace, ...overrides }), location });
 }
 
 async function records(): Promise<KubeObject[]> {

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { runBackup } from '../../../src/backup/run.js';
 import type { KubeCluster } from '../../../src/kube/kube-cluster.js';
@@ -23,7 +24,7 @@ async function restore(inputs: Record<string, string>): Promise<RestoreResult> {
   const target = `${source}-${targets.length}`;
   targets.push(target);
   const reader = mapReader({ 'from-schedule': 'nightly', 'namespace-mappings': `${source}:${target}`, ...inputs });
-  return runRestore({ cluster, store: store.store, logger: new MemoryLogger() }, { settings: parseRestoreSettings(reader), location: parseLocationPolicy(reader) });
+  return runRestore({ cluster, store: store.store, logger: new MemoryLogger(), tempDirectory: os.tmpdir() }, { settings: parseRestoreSettings(reader), location: parseLocationPolicy(reader) });
 }
 
 beforeAll(async () => {
@@ -34,7 +35,7 @@ beforeAll(async () => {
   await cluster.create(refs.configmaps, cm('app-one'));
   await cluster.create(refs.configmaps, cm('app-two'));
   const reader = mapReader({ 'schedule-name': 'nightly', 'include-namespaces': source, 'include-resources': 'configmaps' });
-  const backup = await runBackup({ cluster, store: store.store, logger: new MemoryLogger() }, { settings: parseBackupSettings(reader), location: parseLocationPolicy(reader) });
+  const backup = await runBackup({ cluster, store: store.store, logger: new MemoryLogger(), holder: 'test' }, { settings: parseBackupSettings(reader), location: parseLocationPolicy(reader) });
   expect(backup.phase).toBe('Completed');
 }, 120_000);
 

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ArchiveWriter } from '../../../src/archive/archive-writer.js';
 import { runBackup } from '../../../src/backup/run.js';
@@ -35,7 +36,7 @@ const crd = (versions: string[], storage: string) => freeFormCrd(group, 'Gadget'
 
 async function restore(cluster: KubeCluster, inputs: Record<string, string>): Promise<RestoreResult> {
   const reader = mapReader({ 'from-backup': backupName, 'restore-name': uniqueName('r'), ...inputs });
-  return runRestore({ cluster, store, logger: new MemoryLogger() }, { settings: parseRestoreSettings(reader), location: parseLocationPolicy(reader) });
+  return runRestore({ cluster, store, logger: new MemoryLogger(), tempDirectory: os.tmpdir() }, { settings: parseRestoreSettings(reader), location: parseLocationPolicy(reader) });
 }
 
 beforeAll(async () => {
@@ -81,7 +82,7 @@ beforeAll(async () => {
   ]);
   await waitForPodRunning(a, source, 'hooked');
   const reader = mapReader({ 'backup-name': `${base}-backup`, 'include-namespaces': source, 'exclude-resources': 'events', 'all-api-versions': 'true' });
-  const backup = await runBackup({ cluster: a, store, logger: new MemoryLogger() }, { settings: parseBackupSettings(reader), location: parseLocationPolicy(reader) });
+  const backup = await runBackup({ cluster: a, store, logger: new MemoryLogger(), holder: 'test' }, { settings: parseBackupSettings(reader), location: parseLocationPolicy(reader) });
   expect(backup.phase).toBe('Completed');
   backupName = backup.name;
 }, 240_000);
@@ -287,7 +288,7 @@ describe('a backup written the way Velero writes it', () => {
     await store.put(backupKeys(name).metadata, JSON.stringify(veleroBackup, null, 2));
     cleanups.push(() => deleteNamespace(b, ns));
     const reader = mapReader({ 'from-backup': name });
-    const result = await runRestore({ cluster: b, store, logger: new MemoryLogger() }, { settings: parseRestoreSettings(reader), location: parseLocationPolicy(reader) });
+    const result = await runRestore({ cluster: b, store, logger: new MemoryLogger(), tempDirectory: os.tmpdir() }, { settings: parseRestoreSettings(reader), location: parseLocationPolicy(reader) });
     expect(result.phase).toBe('Completed');
     expect((await b.get(refs.configmaps, 'from-velero', ns))!.data).toEqual({ origin: 'velero' });
   });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { indexArchive } from '../../../src/archive/archive-index.js';
-import { readArchive, type ArchiveEntry } from '../../../src/archive/archive-reader.js';
+import { readArchive, type ArchiveEntry } from '../../support/archive-reader.js';
 import { ArchiveCorruptError } from '../../../src/archive/archive-errors.js';
 import { buildArchive, exec, longNameTree, sampleObject, withTempDir } from './support.js';
 

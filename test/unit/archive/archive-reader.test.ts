@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { readArchive, type ArchiveEntry } from '../../../src/archive/archive-reader.js';
+import { readArchive, type ArchiveEntry } from '../../support/archive-reader.js';
 import { ArchiveCorruptError } from '../../../src/archive/archive-errors.js';
 import { buildArchive, countingReadable, exec, longNameTree, sleep, withTempDir } from './support.js';
 

@@ -4,7 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, type Transform } from 'node:stream';
 import { ArchiveWriter } from '../../../src/archive/archive-writer.js';
-import { readArchive, readArchiveVersion, type ArchiveEntry } from '../../../src/archive/archive-reader.js';
+import { readArchive, readArchiveVersion, type ArchiveEntry } from '../../support/archive-reader.js';
 import { buildArchive, collect, exec, sampleObject, sleep, withTempDir } from './support.js';
 
 async function readAll(tarball: Buffer): Promise<ArchiveEntry[]> {

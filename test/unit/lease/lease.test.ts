@@ -2,7 +2,6 @@ import { describe, expect, it } from '@jest/globals';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   acquireLease,
-  defaultHolder,
   LEASE_KEY,
   LeaseHeldError,
   LeaseLostError,
@@ -161,16 +160,6 @@ describe('a held lease', () => {
     const store = new MemoryStore();
     await expect(withLease(store, options(), async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
     expect(store.keys()).toEqual([]);
-  });
-});
-
-describe('defaultHolder', () => {
-  it('names the GitHub run', () => {
-    expect(defaultHolder({ GITHUB_RUN_ID: '42', GITHUB_REPOSITORY: 'acme/infra', GITHUB_RUN_ATTEMPT: '2', GITHUB_JOB: 'nightly' })).toBe('acme/infra run 42 attempt 2, job nightly');
-  });
-
-  it('names user, host and process elsewhere', () => {
-    expect(defaultHolder({})).toMatch(/^.+@.+ pid \d+$/);
   });
 });
 

@@ -42,7 +42,7 @@ async function putRestore(store: MemoryStore, name: string, backupName: string |
   if (backupName) await store.put(keys.metadata, JSON.stringify({ apiVersion: 'velero.io/v1', kind: 'Restore', metadata: { name }, spec: { backupName }, status: { phase: 'Completed' } }));
 }
 
-const context = (store: ObjectStore, extra: Partial<PruneContext> = {}): PruneContext => ({ store, logger: new MemoryLogger(), clock: () => NOW, lease: { renewEveryMs: 0 }, ...extra });
+const context = (store: ObjectStore, extra: Partial<PruneContext> = {}): PruneContext => ({ store, logger: new MemoryLogger(), clock: () => NOW, holder: 'test', lease: { renewEveryMs: 0 }, ...extra });
 
 describe('runPrune', () => {
   it('deletes expired backups with their restores, and keeps the rest', async () => {
@@ -88,7 +88,7 @@ describe('runPrune', () => {
       if (first) expect(first.failures.length + first.deleted.length).toBeGreaterThan(0);
       // Whatever is left, the backup is out of every listing once its velero-backup.json is gone.
       expect(store.text(backupKeys('old').metadata)).toBeUndefined();
-      await acquireLease(store, { operation: 'x', waitMs: 0, clock: () => new Date(NOW.getTime() + 3_600_000) }).then((l) => l.release()); // the killed run's lease expires
+      await acquireLease(store, { operation: 'x', holder: 'test', waitMs: 0, clock: () => new Date(NOW.getTime() + 3_600_000) }).then((l) => l.release()); // the killed run's lease expires
       const second = await runPrune(context(store, { clock: () => new Date(NOW.getTime() + 3_600_000) }), { settings: settings(), location });
       expect(second.failures).toEqual([]);
       expect(store.keys().filter((k) => !k.startsWith('backups/new/'))).toEqual([]);

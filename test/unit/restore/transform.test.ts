@@ -192,7 +192,7 @@ describe('transformForRestore: volumes', () => {
     expect(result).toHaveProperty('object');
     const { object, notes } = result as { object: KubeObject; notes: string[] };
     expect(spec(object).volumeName).toBeUndefined();
-    expect(notes).toEqual([`spec.volumeName ${pvName} removed: that volume is not restored, a new one will be provisioned`]);
+    expect(notes).toEqual([`spec.volumeName ${pvName} removed: that volume is neither restored nor free in the target, a new one will be provisioned`]);
   });
 
   it('maps storage classes of claims, volumes and StatefulSet claim templates', () => {

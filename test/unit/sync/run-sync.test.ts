@@ -66,7 +66,7 @@ const record = (name: string, phase: string): KubeObject => ({
 });
 
 async function sync(store: MemoryStore, cluster: FakeCluster, overrides: Partial<SyncSettings> = {}, accessMode: 'ReadWrite' | 'ReadOnly' = 'ReadWrite') {
-  return runSync({ store, cluster: cluster as unknown as Cluster, logger: new MemoryLogger(), lease: { renewEveryMs: 0 } }, { settings: settings(overrides), location: { ...location, accessMode } });
+  return runSync({ store, cluster: cluster as unknown as Cluster, logger: new MemoryLogger(), holder: 'test', lease: { renewEveryMs: 0 } }, { settings: settings(overrides), location: { ...location, accessMode } });
 }
 
 describe('runSync', () => {

@@ -2,8 +2,8 @@ import { once } from 'node:events';
 import { pipeline, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { Parser, type ReadEntry } from 'tar';
-import { ArchiveCorruptError, asArchiveError } from './archive-errors.js';
-import { FORMAT_VERSION_PATH, normalizeEntryPath } from './item-path.js';
+import { ArchiveCorruptError, asArchiveError } from '../../src/archive/archive-errors.js';
+import { FORMAT_VERSION_PATH, normalizeEntryPath } from '../../src/archive/item-path.js';
 
 export interface ArchiveEntry {
   path: string;
@@ -15,6 +15,7 @@ export interface ArchiveEntry {
 const REGULAR_FILE_TYPES = new Set(['File', 'OldFile', 'ContiguousFile']);
 
 /**
+ * Test support: reads back what the archive writer produced, independently of the restore's index.
  * The regular files of a gzipped tarball, in archive order, each read whole (items are small; the archive never
  * is held). Pull-driven: the next gunzipped chunk is read only when the entries of the previous one have been
  * taken, so a slow consumer slows the download instead of filling memory. Breaking out of the loop destroys the

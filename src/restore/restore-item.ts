@@ -1,0 +1,70 @@
+import { withRestoreInitContainers } from '../hooks/restore-init-containers.js';
+import type { KubeObject } from '../model/kube-object.js';
+import type { CatalogItem } from '../persistence/archive-catalog.js';
+import { applyObject } from './apply.js';
+import { comparisonFor } from './comparisons.js';
+import { chooseVersion, noCommonVersionMessage } from './plan/versions.js';
+import type { RestoreRun } from './restore-run.js';
+import type { RestorePlan } from './steps/plan-restore.js';
+import type { ItemOutcome } from './tally.js';
+import { transformForRestore } from './transform/index.js';
+
+/** What happened to an item, and the object it concerns (for Velero's resource list). */
+export interface RestoredItem {
+  outcome: ItemOutcome;
+  object?: KubeObject;
+}
+
+/**
+ * One backed-up item into the target: the version both sides know, the transforms, then the write under the
+ * existing-resource policy. `missingNamespaces` are those a dry run would create first.
+ */
+export async function restoreItem(run: RestoreRun, plan: RestorePlan, missingNamespaces: ReadonlySet<string>, item: CatalogItem): Promise<RestoredItem> {
+  const { settings, results } = run;
+  const { catalog, target } = plan;
+  const base = { groupResource: item.groupResource, namespace: item.namespace, name: item.name };
+  const served = target.versions(item.groupResource);
+  if (!served.length) return { outcome: { ...base, action: 'failed', reason: `the target cluster does not serve ${item.groupResource}` } };
+  const backedUp = item.versions.length ? item.versions : [{ version: versionOf(await catalog.read(item)), preferred: true }];
+  const version = chooseVersion(backedUp, served);
+  if (!version) return { outcome: { ...base, action: 'failed', reason: noCommonVersionMessage(item.groupResource, backedUp, served) } };
+  const original = await catalog.read(item, item.versions.length ? version.version : undefined);
+  const transformed = transformForRestore(original, item.groupResource, plan.transform);
+  if ('skip' in transformed) return { outcome: { ...base, action: 'skipped', reason: transformed.skip }, object: original };
+  if ('fail' in transformed) return { outcome: { ...base, action: 'failed', reason: transformed.fail }, object: original };
+  let desired = transformed.object;
+  const targetNamespace = desired.metadata.namespace;
+  const outcomeBase = { ...base, namespace: targetNamespace };
+  if (item.groupResource === 'pods') {
+    const injected = withRestoreInitContainers(desired, settings.restoreHooks);
+    desired = injected.pod;
+    for (const problem of injected.problems) results.warning(`pod ${targetNamespace}/${item.name}: ${problem}`, targetNamespace);
+  }
+  if (settings.preserveOwnerReferences && desired.metadata.ownerReferences?.length) {
+    // Created without them and patched once every owner exists: a reference to a uid the target does not
+    // have would make its garbage collector delete the object.
+    run.pendingOwnerReferences.push({ desired, groupResource: item.groupResource, version: version.version });
+    desired = { ...desired, metadata: { ...desired.metadata, ownerReferences: undefined } };
+  }
+  if (settings.dryRun && targetNamespace && missingNamespaces.has(targetNamespace)) {
+    return { outcome: { ...outcomeBase, action: 'created', reason: `namespace ${targetNamespace} would be created first, so the API server could not validate this one` }, object: desired };
+  }
+  const ref = target.ref(item.groupResource, version.version)!;
+  const applied = await applyObject(run.cluster, ref, desired, {
+    policy: settings.existingResourcePolicy,
+    dryRun: settings.dryRun,
+    comparison: comparisonFor(item.groupResource),
+    clock: run.clock,
+    deletionHazard: run.deletionHazard(item.groupResource)
+  });
+  if (applied.uid) run.owners.add(desired, applied.uid);
+  if (item.groupResource === 'pods' && (applied.action === 'created' || applied.action === 'recreated')) run.restoredPods.push(desired);
+  const notes = transformed.notes.length ? transformed.notes.join('; ') : undefined;
+  return { outcome: { ...outcomeBase, action: applied.action, reason: applied.message ?? notes, changes: applied.changes }, object: desired };
+}
+
+/** An item backed up without versioned copies says its version only in its apiVersion. */
+function versionOf(object: KubeObject): string {
+  const apiVersion = object.apiVersion ?? 'v1';
+  return apiVersion.slice(apiVersion.indexOf('/') + 1);
+}

@@ -1,0 +1,70 @@
+import pLimit, { type LimitFunction } from 'p-limit';
+import type { Cluster } from '../kube/cluster.js';
+import type { KubeObject } from '../model/kube-object.js';
+import type { RestoreSettings } from '../settings/restore-settings.js';
+import type { Logger } from '../util/logger.js';
+import { RunLog } from '../util/run-log.js';
+import { RunResults } from '../util/run-results.js';
+import { VELERO_NAMESPACE } from '../velero/vocabulary.js';
+import { globMatcher } from '../util/glob.js';
+import { deletionHazard } from './deletion-hazard.js';
+import { OwnerRegistry } from './owner-registry.js';
+import { RestoreTally } from './tally.js';
+
+/** An object created without its ownerReferences, to be given them once every owner exists. */
+export interface PendingOwnerReferences {
+  desired: KubeObject;
+  groupResource: string;
+  version: string;
+}
+
+export interface RestoreRunOptions {
+  cluster: Cluster;
+  settings: RestoreSettings;
+  clock: () => Date;
+  logger: Logger;
+  backupName: string;
+  name: string;
+}
+
+/**
+ * What the steps of one restore share: what it was asked, and what it has done so far. The record written at the
+ * end is made of these, so every step adds to them rather than keeping its own.
+ */
+export class RestoreRun {
+  readonly cluster: Cluster;
+  readonly settings: RestoreSettings;
+  readonly clock: () => Date;
+  readonly backupName: string;
+  readonly name: string;
+  readonly log: RunLog;
+  readonly results = new RunResults();
+  readonly tally = new RestoreTally(this.results);
+  /** One bound for every parallel call of the run (items, ownerReference patches, exec hooks): `concurrency`. */
+  readonly limit: LimitFunction;
+  /** Uids of what this run created or found, for rewriting ownerReferences. */
+  readonly owners = new OwnerRegistry();
+  readonly pendingOwnerReferences: PendingOwnerReferences[] = [];
+  /** Pods this run created or recreated: the only ones its exec hooks run in. */
+  readonly restoredPods: KubeObject[] = [];
+  /** Why `recreate` must update an object of a kind in place instead of deleting it (undefined: it may delete). */
+  readonly deletionHazard: (groupResource: string) => string | undefined;
+
+  constructor(options: RestoreRunOptions) {
+    this.cluster = options.cluster;
+    this.settings = options.settings;
+    this.clock = options.clock;
+    this.backupName = options.backupName;
+    this.name = options.name;
+    this.log = new RunLog(options.logger, `restore=${VELERO_NAMESPACE}/${options.name}`, options.clock);
+    this.limit = pLimit(options.settings.concurrency);
+    const customAllowed = globMatcher(options.settings.recreateCustomResources);
+    this.deletionHazard = (groupResource) => deletionHazard(groupResource, customAllowed);
+  }
+
+  /** A warning about the run as a whole (discovery, scope): in its results, and shown in its log as it happens. */
+  warn(message: string): void {
+    this.results.warning(message);
+    this.log.warn(message);
+  }
+}

@@ -1,0 +1,63 @@
+import type { CatalogItem } from '../../persistence/archive-catalog.js';
+import { errorMessage } from '../../util/errors.js';
+import { waitForEstablishedCrds } from '../established-crds.js';
+import { logOutcome } from '../outcome-log.js';
+import { CRDS, restoreWaves } from '../plan/order.js';
+import { restoreItem, type RestoredItem } from '../restore-item.js';
+import { RestoreProgress } from '../restore-progress.js';
+import type { RestoreRun } from '../restore-run.js';
+import { ensureTargetNamespaces } from '../target-namespaces.js';
+import type { RestorePlan } from './plan-restore.js';
+
+/** Writes the selected items in Velero's order, one wave at a time, the items of a wave in parallel. */
+export async function applyWaves(run: RestoreRun, plan: RestorePlan): Promise<void> {
+  await new WaveApplier(run, plan).apply();
+}
+
+class WaveApplier {
+  private readonly progress: RestoreProgress;
+  /** Namespaces only a dry run lacks: known once they are ensured, after the CRDs' wave. */
+  private missingNamespaces: ReadonlySet<string> = new Set();
+  private namespacesEnsured = false;
+
+  constructor(
+    private readonly run: RestoreRun,
+    private readonly plan: RestorePlan
+  ) {
+    this.progress = new RestoreProgress(run.log, run.clock, plan.selection.total);
+  }
+
+  async apply(): Promise<void> {
+    const { items } = this.plan.selection;
+    for (const wave of restoreWaves(items.keys())) {
+      if (wave.includes(CRDS)) {
+        await this.restoreAll(items.get(CRDS) ?? []);
+        // Custom resources in later waves need their CRDs served, and discovery to say so.
+        if (!this.run.settings.dryRun) await waitForEstablishedCrds(this.run, this.plan.target, items.get(CRDS) ?? []);
+        await this.plan.target.refresh();
+        continue;
+      }
+      if (!this.namespacesEnsured) {
+        this.missingNamespaces = await ensureTargetNamespaces(this.run, this.plan);
+        this.namespacesEnsured = true;
+      }
+      await this.restoreAll(wave.flatMap((gr) => items.get(gr) ?? []));
+    }
+  }
+
+  private async restoreAll(items: readonly CatalogItem[]): Promise<void> {
+    await Promise.all(items.map((item) => this.run.limit(() => this.restore(item))));
+  }
+
+  /** An item's failure is its outcome, never the run's. */
+  private async restore(item: CatalogItem): Promise<void> {
+    const restored = await restoreItem(this.run, this.plan, this.missingNamespaces, item).catch(
+      (err: unknown): RestoredItem => ({
+        outcome: { action: 'failed', groupResource: item.groupResource, namespace: item.namespace, name: item.name, reason: errorMessage(err) }
+      })
+    );
+    this.run.tally.record(restored.outcome, restored.object);
+    logOutcome(this.run.log, restored.outcome, this.run.settings.dryRun);
+    this.progress.itemDone();
+  }
+}

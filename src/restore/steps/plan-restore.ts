@@ -1,0 +1,69 @@
+import type { BackupCatalog } from '../../persistence/archive-catalog.js';
+import { errorMessage } from '../../util/errors.js';
+import { planRestoreScope } from '../plan/filters.js';
+import { CRDS } from '../plan/order.js';
+import { scopedResourcesFromCrds } from '../plan/resources.js';
+import type { RestoreRun } from '../restore-run.js';
+import { selectItems, type Selection } from '../select.js';
+import { TargetResources } from '../target-resources.js';
+import { volumesToRestore, type TransformContext } from '../transform/index.js';
+import type { VolumeClaim } from '../transform/pvc.js';
+import { isJsonObject } from '../../util/json.js';
+
+/** What a restore will do, decided before its first write. */
+export interface RestorePlan {
+  catalog: BackupCatalog;
+  /** What the target serves; refreshed once the backup's CRDs are in. */
+  target: TargetResources;
+  selection: Selection;
+  transform: TransformContext;
+}
+
+/**
+ * Which items to restore and how to transform them. Resource filters may name custom resources the target does
+ * not serve yet, so the scope knows the resources of the CRDs in the backup too.
+ */
+export async function planRestore(run: RestoreRun, catalog: BackupCatalog): Promise<RestorePlan> {
+  const { settings } = run;
+  const target = await TargetResources.discover(run.cluster);
+  for (const warning of target.failures) run.warn(warning);
+  const crds = await Promise.all(catalog.items(CRDS).map((item) => catalog.read(item)));
+  const scope = planRestoreScope(settings.filters, [...target.all(), ...scopedResourcesFromCrds(crds)], catalog.groupResources());
+  for (const warning of scope.warnings) run.warn(warning);
+  const selection = await selectItems(catalog, scope);
+  run.log.info(`Selected ${selection.total} items of ${selection.items.size} resource types`);
+
+  const pvs = await Promise.all((selection.items.get('persistentvolumes') ?? []).map((item) => catalog.read(item)));
+  const existingVolumes = await existingPersistentVolumes(run, target, selection);
+  const transform: TransformContext = {
+    backupName: run.backupName,
+    restoreName: run.name,
+    namespaceMappings: settings.namespaceMappings,
+    storageClassMappings: settings.storageClassMappings,
+    preserveNodePorts: settings.preserveNodePorts,
+    preserveOwnerReferences: settings.preserveOwnerReferences,
+    restoredVolumes: volumesToRestore(pvs),
+    existingVolumes,
+    resourceModifiers: settings.resourceModifiers
+  };
+  return { catalog, target, selection, transform };
+}
+
+/**
+ * The target's volumes and the claim each is bound to. Only claims care (a claim keeps its volumeName only when it
+ * names a volume that is free or already its own); without claims, no list is needed.
+ */
+async function existingPersistentVolumes(run: RestoreRun, target: TargetResources, selection: Selection): Promise<Map<string, VolumeClaim>> {
+  const volumes = new Map<string, VolumeClaim>();
+  const ref = target.ref('persistentvolumes', 'v1');
+  if (!ref || !selection.items.has('persistentvolumeclaims')) return volumes;
+  try {
+    for await (const pv of run.cluster.list(ref)) {
+      const claimRef = isJsonObject(pv.spec) && isJsonObject(pv.spec.claimRef) ? pv.spec.claimRef : undefined;
+      volumes.set(pv.metadata.name!, claimRef ? { namespace: claimRef.namespace as string | undefined, name: claimRef.name as string | undefined } : null);
+    }
+  } catch (err) {
+    run.log.warn(`Cannot list the target's persistent volumes (${errorMessage(err)}); claims naming a volume not in the backup get a new one`);
+  }
+  return volumes;
+}
