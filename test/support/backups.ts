@@ -37,9 +37,13 @@ export async function readJson<T>(store: ObjectStore, key: string): Promise<T> {
 }
 
 export async function readGzJson<T>(store: ObjectStore, key: string): Promise<T> {
+  return JSON.parse(await readGzText(store, key)) as T;
+}
+
+export async function readGzText(store: ObjectStore, key: string): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of await store.get(key)) chunks.push(chunk as Buffer);
-  return JSON.parse(gunzipSync(Buffer.concat(chunks)).toString('utf8')) as T;
+  return gunzipSync(Buffer.concat(chunks)).toString('utf8');
 }
 
 /** Items of one namespace, or of the cluster scope. */

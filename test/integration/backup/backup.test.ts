@@ -7,7 +7,7 @@ import { backupKeys } from '../../../src/storage/layout.js';
 import type { ObjectStore } from '../../../src/storage/object-store.js';
 import { InputError } from '../../../src/util/errors.js';
 import { MemoryLogger } from '../../../src/util/logger.js';
-import { itemKey, itemsIn, readGzJson, readJson, readStoredArchive, type StoredArchive } from '../../support/backups.js';
+import { itemKey, itemsIn, readGzJson, readGzText, readJson, readStoredArchive, type StoredArchive } from '../../support/backups.js';
 import { clusterFor, createNamespace, createServedCrd, deleteNamespace, freeFormCrd, kubectl, refs, sleeperPod, waitFor, waitForPodRunning } from '../../support/cluster.js';
 import { testEnvironment, uniqueName } from '../../support/environment.js';
 import { allKeys, localTestStore, s3TestStore, type TestStore } from '../../support/stores.js';
@@ -183,8 +183,9 @@ describe('backup of one namespace to S3 (Swift)', () => {
     expect(resourceList['v1/PersistentVolume']).toEqual([pvName]);
     expect(resourceList['v1/Namespace']).toEqual([nsA]);
     expect(await readGzJson(store, keys.results)).toEqual({ errors: {}, warnings: {} });
-    const logs = await store.get(keys.logs);
-    expect(logs).toBeDefined();
+    const logs = await readGzText(store, keys.logs);
+    expect(logs).toMatch(new RegExp(`Starting backup ${result.name} of `));
+    expect(logs).toMatch(new RegExp(`backup=velero/${result.name}`));
   });
 
   it('ran the pod hooks from annotations, before and after', async () => {

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { ArchiveWriter } from '../../../src/archive/archive-writer.js';
 import { backupKeys, restoreKeys } from '../../../src/storage/layout.js';
 import type { ObjectStore } from '../../../src/storage/object-store.js';
 import { gzipJson, gzipText } from '../../../src/util/gzip.js';
 import type { KubeObject } from '../../../src/model/kube-object.js';
+import { veleroTarball } from '../../support/velero-go-writer.js';
 
 /** Go's RFC 3339 in whole seconds, as metav1.Time marshals. */
 const rfc3339 = (date: Date) => `${date.toISOString().slice(0, 19)}Z`;
@@ -76,17 +76,16 @@ export function veleroBackupObject(name: string, options: { schedule: string; st
   };
 }
 
-/** Writes a whole backup folder as Velero lays it out, the tarball made with the project's archive writer. */
+/** Writes a whole backup folder as Velero lays it out, the tarball written by Go as Velero writes it. */
 export async function writeVeleroBackup(store: ObjectStore, name: string, options: { schedule: string; started: Date; ttlHours: number; location?: string }): Promise<KubeObject> {
   const keys = backupKeys(name);
   const namespace: KubeObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop', uid: randomUUID() }, spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } };
   const configMap: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'shop', uid: randomUUID() }, data: { color: 'blue' } };
-  const writer = new ArchiveWriter({ mtime: options.started });
-  const upload = store.put(keys.tarball, writer.output, { contentType: 'application/gzip' });
-  await writer.addItem({ groupResource: 'namespaces', name: 'shop', version: 'v1', object: namespace });
-  await writer.addItem({ groupResource: 'configmaps', namespace: 'shop', name: 'settings', version: 'v1', object: configMap });
-  await writer.finish();
-  await upload;
+  const tarball = await veleroTarball([
+    { groupResource: 'namespaces', name: 'shop', version: 'v1', object: namespace },
+    { groupResource: 'configmaps', namespace: 'shop', name: 'settings', version: 'v1', object: configMap }
+  ]);
+  await store.put(keys.tarball, tarball, { contentType: 'application/gzip' });
 
   const backup = veleroBackupObject(name, { ...options, items: 2 });
   // Velero uploads the log first and velero-backup.json before the rest (pkg/persistence/object_store.go PutBackup).

@@ -1,6 +1,5 @@
 import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ArchiveWriter } from '../../../src/archive/archive-writer.js';
 import { runBackup } from '../../../src/backup/run.js';
 import type { KubeCluster } from '../../../src/kube/kube-cluster.js';
 import { isUnchanged } from '../../../src/compare/diff.js';
@@ -14,6 +13,7 @@ import { MemoryLogger } from '../../../src/util/logger.js';
 import { readGzJson, readJson } from '../../support/backups.js';
 import { clusterFor, createNamespace, createServedCrd, deleteNamespace, freeFormCrd, refs, sleeperPod, waitFor, waitForPodRunning } from '../../support/cluster.js';
 import { testEnvironment, uniqueName } from '../../support/environment.js';
+import { veleroTarball } from '../../support/velero-go-writer.js';
 import { allKeys, s3TestStore, type TestStore } from '../../support/stores.js';
 import type { KubeObject } from '../../../src/model/kube-object.js';
 import type { ResourceRef } from '../../../src/model/resource-ref.js';
@@ -269,28 +269,44 @@ describe('a backup written the way Velero writes it', () => {
   it('restores from the tarball and velero-backup.json alone', async () => {
     const name = `${base}-velero`;
     const ns = `${base}-vel`;
-    const writer = new ArchiveWriter();
-    const upload = store.put(backupKeys(name).tarball, writer.output);
-    const configMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'from-velero', namespace: ns, uid: 'a1b2', resourceVersion: '42', creationTimestamp: '2026-01-01T00:00:00Z' }, data: { origin: 'velero' } };
+    // Go's encoding/json escapes <, > and & (\u003c...) and sorts keys; the data must come back byte for byte.
+    const configMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'from-velero', namespace: ns, uid: 'a1b2', resourceVersion: '42', creationTimestamp: '2026-01-01T00:00:00Z' }, data: { origin: 'velero', html: '<b>a & b</b>', unicode: 'grüße ✓' } };
+    const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'from-velero', namespace: ns, uid: 'b2c3' }, type: 'Opaque', data: { password: Buffer.from('s3cret').toString('base64') } };
+    const deployment = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web', namespace: ns, uid: 'd4e5', generation: 3 },
+      spec: { replicas: 0, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'main', image: env.image }] } } },
+      status: { observedGeneration: 3 }
+    };
     const namespace = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, uid: 'c3d4' }, spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } };
-    await writer.addItem({ groupResource: 'configmaps', namespace: ns, name: 'from-velero', version: 'v1', object: configMap });
-    await writer.addItem({ groupResource: 'namespaces', name: ns, version: 'v1', object: namespace });
-    await writer.finish();
-    await upload;
+    await store.put(
+      backupKeys(name).tarball,
+      await veleroTarball([
+        { groupResource: 'configmaps', namespace: ns, name: 'from-velero', version: 'v1', object: configMap },
+        { groupResource: 'secrets', namespace: ns, name: 'from-velero', version: 'v1', object: secret },
+        { groupResource: 'deployments.apps', namespace: ns, name: 'web', version: 'v1', object: deployment },
+        { groupResource: 'namespaces', name: ns, version: 'v1', object: namespace }
+      ])
+    );
     // Velero's velero-backup.json: indented JSON of its Backup, status as its controller leaves it.
     const veleroBackup = {
       kind: 'Backup',
       apiVersion: 'velero.io/v1',
       metadata: { name, namespace: 'velero', uid: 'e5f6', resourceVersion: '1234', generation: 2, creationTimestamp: '2026-01-01T00:00:00Z', labels: { 'velero.io/storage-location': 'default' }, annotations: { 'velero.io/source-cluster-k8s-gitversion': 'v1.29.0' } },
       spec: { csiSnapshotTimeout: '10m0s', itemOperationTimeout: '4h0m0s', includedNamespaces: [ns], storageLocation: 'default', ttl: '720h0m0s', volumeSnapshotLocations: ['default'], defaultVolumesToFsBackup: false, hooks: {}, metadata: {} },
-      status: { version: 1, formatVersion: '1.1.0', expiration: '2026-02-01T00:00:00Z', phase: 'Completed', startTimestamp: '2026-01-01T00:00:00Z', completionTimestamp: '2026-01-01T00:00:05Z', progress: { totalItems: 2, itemsBackedUp: 2 } }
+      status: { version: 1, formatVersion: '1.1.0', expiration: '2026-02-01T00:00:00Z', phase: 'Completed', startTimestamp: '2026-01-01T00:00:00Z', completionTimestamp: '2026-01-01T00:00:05Z', progress: { totalItems: 4, itemsBackedUp: 4 } }
     };
     await store.put(backupKeys(name).metadata, JSON.stringify(veleroBackup, null, 2));
     cleanups.push(() => deleteNamespace(b, ns));
     const reader = mapReader({ 'from-backup': name });
     const result = await runRestore({ cluster: b, store, logger: new MemoryLogger(), tempDirectory: os.tmpdir() }, { settings: parseRestoreSettings(reader), location: parseLocationPolicy(reader) });
     expect(result.phase).toBe('Completed');
-    expect((await b.get(refs.configmaps, 'from-velero', ns))!.data).toEqual({ origin: 'velero' });
+    // The Namespace is created first from its backed-up object, so its own item then finds it unchanged.
+    expect(result.counts).toMatchObject({ created: 3, unchanged: 1, failed: 0 });
+    expect((await b.get(refs.configmaps, 'from-velero', ns))!.data).toEqual(configMap.data);
+    expect((await b.get(refs.secrets, 'from-velero', ns))!.data).toEqual(secret.data);
+    expect((await b.get(refs.deployments, 'web', ns))!.spec).toMatchObject({ replicas: 0, selector: { matchLabels: { app: 'web' } } });
   });
 
   it('names the backups that exist when the one asked for does not', async () => {
