@@ -87,7 +87,7 @@ install_packages() {
 # --- secrets, certificates, kubeconfigs (generated once per environment) ----------------------
 
 make_pki() {
-  [[ -s $PKI/sa-b.pub ]] && return 0
+  [[ -s $PKI/sa-b.pub && -s $PKI/client-admin.crt ]] && return 0
   log "generating CA, serving certificates, service-account keys and tokens"
   local c svc_ip tmp=$PKI/tmp
   rm -rf "$PKI" && mkdir -p "$PKI" "$tmp"
@@ -108,6 +108,13 @@ make_pki() {
     openssl genrsa -out "$PKI/sa-$c.key" 2048 2>/dev/null
     openssl rsa -in "$PKI/sa-$c.key" -pubout -out "$PKI/sa-$c.pub" 2>/dev/null
   done
+  # An admin client certificate (O=system:masters) signed by the same CA, which the apiservers also trust for
+  # client authentication: kubeconfigs of kind, kubeadm and most managed clusters authenticate this way.
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/O=system:masters/CN=cert-admin" \
+    -keyout "$PKI/client-admin.key" -out "$tmp/client-admin.csr" 2>/dev/null
+  printf '%s\n' "basicConstraints=CA:FALSE" "keyUsage=critical,digitalSignature,keyEncipherment" "extendedKeyUsage=clientAuth" >"$tmp/ext-client"
+  openssl x509 -req -in "$tmp/client-admin.csr" -CA "$PKI/ca.crt" -CAkey "$PKI/ca.key" \
+    -set_serial "0x$(openssl rand -hex 8)" -days 3650 -extfile "$tmp/ext-client" -out "$PKI/client-admin.crt" 2>/dev/null
   rm -rf "$tmp"
   # Token auth files: "token,user,uid,groups". system:masters is cluster-admin; "limited" gets only
   # what the RBAC objects below grant.
@@ -116,10 +123,11 @@ make_pki() {
   chmod 600 "$PKI"/*.key "$CFG"/tokens-*.csv
 }
 
-# kubeconfig NAME CONTEXT PORT TOKEN [NAMESPACE]
+# kubeconfig NAME CONTEXT PORT TOKEN [NAMESPACE]; TOKEN "cert" writes the admin client certificate instead.
 kubeconfig() {
-  local ns_line=""
+  local ns_line="" credentials="    token: $4"
   [[ -n ${5:-} ]] && ns_line=$'\n'"    namespace: $5"
+  [[ $4 == cert ]] && credentials="    client-certificate-data: $(base64 -w0 <"$PKI/client-admin.crt")"$'\n'"    client-key-data: $(base64 -w0 <"$PKI/client-admin.key")"
   write_file "$STATE/kubeconfig-$1" <<EOF
 apiVersion: v1
 kind: Config
@@ -131,7 +139,7 @@ clusters:
 users:
 - name: $2
   user:
-    token: $4
+$credentials
 contexts:
 - name: $2
   context:
@@ -147,6 +155,7 @@ make_kubeconfigs() {
   kubeconfig b cluster-b "$APISERVER_B_PORT" "$(token_of b admin)"
   # The limited user's context defaults to the only namespace it may use.
   kubeconfig limited limited "$APISERVER_A_PORT" "$(token_of a limited)" team-a
+  kubeconfig cert cluster-a-cert "$APISERVER_A_PORT" cert
 }
 
 # --- etcd ---------------------------------------------------------------------------------------
@@ -434,7 +443,7 @@ start_apiserver() { # a|b
     --etcd-servers="http://127.0.0.1:$ETCD_PORT" --etcd-prefix="$prefix" \
     --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$port" --insecure-port=0 \
     --cert-dir="$STATE/apiserver-$c" --tls-cert-file="$PKI/apiserver-$c.crt" --tls-private-key-file="$PKI/apiserver-$c.key" \
-    --token-auth-file="$CFG/tokens-$c.csv" --authorization-mode=RBAC \
+    --token-auth-file="$CFG/tokens-$c.csv" --client-ca-file="$PKI/ca.crt" --authorization-mode=RBAC \
     --service-account-issuer=https://kubernetes.default.svc \
     --service-account-signing-key-file="$PKI/sa-$c.key" --service-account-key-file="$PKI/sa-$c.pub" \
     --service-cluster-ip-range="$range" --kubelet-preferred-address-types=InternalIP --allow-privileged=true
@@ -560,6 +569,7 @@ write_env_file() {
 KUBECONFIG $STATE/kubeconfig-a
 KUBECONFIG_B $STATE/kubeconfig-b
 KUBECONFIG_LIMITED $STATE/kubeconfig-limited
+KUBECONFIG_CERT $STATE/kubeconfig-cert
 S3_ENDPOINT http://127.0.0.1:$SWIFT_PROXY_PORT
 AWS_ACCESS_KEY_ID test:tester
 AWS_SECRET_ACCESS_KEY testing

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import * as core from '@actions/core';
-import { kubeconfigSecrets } from '../kube/kubeconfig.js';
+import { kubeconfigSecrets, type KubeconfigSource } from '../kube/kubeconfig.js';
 import type { InputReader } from '../settings/input-reader.js';
 import type { ProcessContext } from '../settings/settings.js';
 
@@ -16,6 +16,23 @@ export function actionInputReader(): InputReader {
     for (const secret of kubeconfigSecrets(kubeconfig)) core.setSecret(secret);
   }
   return { get: (name) => core.getInput(name).trim() || undefined };
+}
+
+/**
+ * A kubeconfig found in files ($KUBECONFIG, ~/.kube/config, as `aws eks update-kubeconfig` leaves it) holds
+ * credentials as much as the input does: they are masked the same way before the run logs anything.
+ */
+export function maskKubeconfigFiles(source: KubeconfigSource): void {
+  if (source.kind !== 'files') return;
+  for (const file of source.paths) {
+    let content: string;
+    try {
+      content = fs.readFileSync(file, 'utf8');
+    } catch {
+      continue; // a missing file is the kubeconfig loader's error to report
+    }
+    for (const secret of kubeconfigSecrets(content)) core.setSecret(secret);
+  }
 }
 
 export function actionProcessContext(): ProcessContext {

@@ -6,7 +6,7 @@ import { parseLocationPolicy } from '../settings/backup-settings.js';
 import { runHolder, type RunHost } from '../settings/run-identity.js';
 import { parseConnectionSettings, parseMode, type Mode } from '../settings/settings.js';
 import { errorMessage } from '../util/errors.js';
-import { actionInputReader, actionProcessContext } from './inputs.js';
+import { actionInputReader, actionProcessContext, maskKubeconfigFiles } from './inputs.js';
 import { uploadReport } from './artifacts.js';
 import { actionLogger } from './logger.js';
 import { backupMode } from './modes/backup.js';
@@ -32,6 +32,7 @@ export async function run(): Promise<void> {
     const reader = actionInputReader();
     const mode = parseMode(reader);
     const connection = parseConnectionSettings(reader, actionProcessContext());
+    maskKubeconfigFiles(connection.kubeconfig);
     const location = parseLocationPolicy(reader);
     await MODES[mode]({
       reader,

@@ -1,8 +1,8 @@
-import { errorMessage } from '../util/errors.js';
+import { ChangedMeanwhileError, errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { LeaseLostError } from './lease-errors.js';
-import { LEASE_KEY, readLease, renewedLeaseRecord, serialiseLease, type LeaseRecord } from './lease-record.js';
+import { LEASE_KEY, readLease, readVersionedLease, renewedLeaseRecord, serialiseLease, type LeaseRecord } from './lease-record.js';
 
 /** A held lease. */
 export interface Lease {
@@ -11,7 +11,10 @@ export interface Lease {
   renew(): Promise<void>;
   /** Stops the heartbeat and deletes the lease if it is still ours. Never throws. */
   release(): Promise<void>;
-  /** Throws the LeaseLostError the heartbeat found, if any: call before destructive steps. */
+  /**
+   * Throws when the lease is no longer ours: the heartbeat found it taken over, or our own last renewal has expired
+   * (a run that stalled past its TTL may have been taken over without knowing). Call before every destructive step.
+   */
   assertHeld(): void;
 }
 
@@ -65,6 +68,7 @@ export class HeldLease implements Lease {
 
   assertHeld(): void {
     if (this.#lost) throw this.#lost;
+    if (this.#expired()) this.#lose(`our lease on ${this.store.url} expired at ${this.#record.expiresAt} before it was renewed (the run stalled); another run may hold the location now`);
   }
 
   renew(): Promise<void> {
@@ -73,20 +77,39 @@ export class HeldLease implements Lease {
     return next;
   }
 
+  /**
+   * Renews only what is still ours: never after our own expiry (another run may have taken over meanwhile), never
+   * over a lease with another token, and the write is conditional on the version read (If-Match, a swap on disk),
+   * so a renewal that stalled between its read and its write cannot overwrite a new holder.
+   */
   async #renewNow(): Promise<void> {
-    if (this.#lost) throw this.#lost;
+    this.assertHeld();
     if (this.#released) return;
-    const current = await readLease(this.store);
+    const { lease: current, version } = await readVersionedLease(this.store);
     if (current === undefined || current === 'corrupt' || current.token !== this.#record.token) {
       const by = current && current !== 'corrupt' ? ` by ${current.holder}` : '';
-      this.#lost = new LeaseLostError(`the lease on ${this.store.url} was taken over${by} (it was not renewed for ${this.ttlMs / 1000}s)`);
-      this.logger.error(this.#lost.message);
-      this.#stop();
-      throw this.#lost;
+      this.#lose(`the lease on ${this.store.url} was taken over${by} (it was not renewed for ${this.ttlMs / 1000}s)`);
     }
+    this.assertHeld();
     const renewed = renewedLeaseRecord(this.#record, this.clock(), this.ttlMs);
-    await this.store.put(LEASE_KEY, serialiseLease(renewed), { contentType: 'application/json' });
+    try {
+      await this.store.put(LEASE_KEY, serialiseLease(renewed), { contentType: 'application/json', ifMatch: version });
+    } catch (err) {
+      if (err instanceof ChangedMeanwhileError) this.#lose(`the lease on ${this.store.url} changed while it was being renewed: another run took it over`);
+      throw err;
+    }
     this.#record = renewed;
+  }
+
+  #expired(): boolean {
+    return this.clock().getTime() > Date.parse(this.#record.expiresAt);
+  }
+
+  #lose(message: string): never {
+    this.#lost = new LeaseLostError(message);
+    this.logger.error(message);
+    this.#stop();
+    throw this.#lost;
   }
 
   async release(): Promise<void> {

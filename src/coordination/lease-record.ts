@@ -98,6 +98,16 @@ export async function readLease(store: ObjectStore): Promise<LeaseRecord | 'corr
   return parseLease(text);
 }
 
+/**
+ * The lease with the version it was read at, for a conditional renewal; the version is undefined on a store that
+ * cannot read one (then the renewal is a plain write after the check).
+ */
+export async function readVersionedLease(store: ObjectStore): Promise<{ lease: LeaseRecord | 'corrupt' | undefined; version?: string }> {
+  if (!store.readVersioned) return { lease: await readLease(store) };
+  const read = await store.readVersioned(LEASE_KEY);
+  return read ? { lease: parseLease(read.text), version: read.version } : { lease: undefined };
+}
+
 /** A stored lease's text as a record, or `corrupt` when it is not JSON or lacks a token or a valid expiry. */
 export function parseLease(text: string): LeaseRecord | 'corrupt' {
   try {

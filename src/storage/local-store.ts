@@ -4,18 +4,22 @@ import fs, { type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
-import { AlreadyExistsError, InputError, NotFoundError } from '../util/errors.js';
+import { AlreadyExistsError, ChangedMeanwhileError, InputError, NotFoundError } from '../util/errors.js';
 import { checkPathKey, compareKeys } from './keys.js';
-import type { ObjectInfo, ObjectStore, PutOptions } from './object-store.js';
+import type { ObjectInfo, ObjectStore, PutOptions, VersionedText } from './object-store.js';
 
 // A location holds every Secret of the cluster: only the runner's user may read what this store creates. The umask
 // can only narrow these modes. Folders that already exist (the location itself, made by the user) are left as they are.
 const PRIVATE_FILE = 0o600;
 const PRIVATE_DIRECTORY = 0o700;
 
-// Partial writes live next to their target under this name until renamed; listings skip them.
-const TEMP_NAME = /^\..+\.tmp-[0-9a-f]{12}$/;
+// Partial writes live next to their target under this name until renamed, and a compare-and-swap holds a lock file
+// next to it; listings skip both.
+const TEMP_NAME = /^\..+\.(tmp-[0-9a-f]{12}|cas-lock)$/;
+/** A lock older than this was left by a process that died mid-swap (a swap takes milliseconds). */
+const STALE_LOCK_MS = 30_000;
 
 /**
  * An object store on a local directory: each key is a file under it, `/` separating directories. Writes go to a
@@ -27,7 +31,12 @@ export class LocalObjectStore implements ObjectStore {
   readonly url: string;
   private readonly root: string;
 
-  constructor(directory: string, url?: string) {
+  constructor(
+    directory: string,
+    url?: string,
+    /** Only to judge whether a swap lock was abandoned. */
+    private readonly clock: () => Date = () => new Date()
+  ) {
     this.root = path.resolve(directory);
     this.url = url ?? pathToFileURL(this.root).href;
   }
@@ -72,6 +81,23 @@ export class LocalObjectStore implements ObjectStore {
       throw new NotFoundError(`object '${key}' not found in ${this.url}`);
     }
     return handle.createReadStream();
+  }
+
+  async readVersioned(key: string): Promise<VersionedText | undefined> {
+    let handle: FileHandle;
+    try {
+      handle = await fs.open(this.fileOf(key), 'r');
+    } catch (err) {
+      if (isMissing(err)) return undefined;
+      throw err;
+    }
+    try {
+      // The version of the very file read: every write renames a new file into place, so a new inode.
+      const version = versionOf(await handle.stat({ bigint: true }));
+      return { text: await handle.readFile('utf8'), version };
+    } finally {
+      await handle.close();
+    }
   }
 
   async head(key: string): Promise<ObjectInfo | undefined> {
@@ -128,6 +154,13 @@ export class LocalObjectStore implements ObjectStore {
         await fs.link(temp, file).catch((err: unknown) => {
           if (codeOf(err) === 'EEXIST') throw new AlreadyExistsError(`object '${key}' already exists in ${this.url}`);
           throw err;
+        });
+      } else if (options.ifMatch !== undefined) {
+        const expected = options.ifMatch;
+        await withSwapLock(file, this.clock, async () => {
+          const current = await fs.stat(file, { bigint: true }).then(versionOf, (err: unknown) => (isMissing(err) ? undefined : Promise.reject(err)));
+          if (current !== expected) throw new ChangedMeanwhileError(`object '${key}' in ${this.url} ${current === undefined ? 'is gone' : 'changed'} since it was read`);
+          await fs.rename(temp, file);
         });
       } else {
         await fs.rename(temp, file);
@@ -205,6 +238,35 @@ async function openExclusive(file: string): Promise<FileHandle> {
     } catch (err) {
       if (codeOf(err) !== 'ENOENT' || attempt >= 5) throw err;
     }
+  }
+}
+
+function versionOf(stat: { ino: bigint; size: bigint; mtimeNs: bigint }): string {
+  return `${stat.ino}-${stat.size}-${stat.mtimeNs}`;
+}
+
+/**
+ * Runs a compare-and-swap of `file` under an exclusive lock file beside it, so two swaps never interleave. A lock
+ * left by a process that died holding it is taken over once it is older than STALE_LOCK_MS.
+ */
+async function withSwapLock(file: string, clock: () => Date, swap: () => Promise<void>): Promise<void> {
+  const lock = path.join(path.dirname(file), `.${path.basename(file)}.cas-lock`);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await (await fs.open(lock, 'wx', PRIVATE_FILE)).close();
+      break;
+    } catch (err) {
+      if (codeOf(err) !== 'EEXIST') throw err;
+      const age = await fs.stat(lock).then((s) => clock().getTime() - s.mtimeMs, () => 0);
+      if (age > STALE_LOCK_MS) await fs.rm(lock, { force: true });
+      else if (attempt > 500) throw new Error(`the lock ${lock} is held for too long`);
+      else await sleep(10);
+    }
+  }
+  try {
+    await swap();
+  } finally {
+    await fs.rm(lock, { force: true });
   }
 }
 

@@ -14,6 +14,18 @@ export interface PutOptions {
    * AlreadyExistsError. Stores that cannot honour it atomically fall back to head-then-put: see `conditionalPut`.
    */
   ifNoneMatch?: boolean;
+  /**
+   * Replace only if the object is still this version (from `readVersioned`); otherwise, or when it is gone,
+   * ChangedMeanwhileError. S3 `If-Match`, a compare-and-swap on disk. Stores that cannot honour it atomically
+   * compare first and then write: see `conditionalPut`. Small bodies only.
+   */
+  ifMatch?: string;
+}
+
+/** A small object's text and the version it was read at, for a later `put(key, body, { ifMatch: version })`. */
+export interface VersionedText {
+  text: string;
+  version: string;
 }
 
 /**
@@ -29,6 +41,8 @@ export interface ObjectStore {
   put(key: string, body: Readable | Buffer | string, options?: PutOptions): Promise<void>;
   /** A stream of the object's bytes; NotFoundError when it does not exist. */
   get(key: string): Promise<Readable>;
+  /** A small object's text and its version, read together; undefined when it does not exist. */
+  readVersioned?(key: string): Promise<VersionedText | undefined>;
   /** Size and time of an object, or undefined when it does not exist. */
   head(key: string): Promise<ObjectInfo | undefined>;
   /** Every object whose key starts with `prefix`, in key order, page by page. */

@@ -35,6 +35,14 @@ export class AlreadyExistsError extends Error {
   }
 }
 
+/** Thrown by a conditional replace (`If-Match`, a compare-and-swap on disk) when the object changed or is gone. */
+export class ChangedMeanwhileError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ChangedMeanwhileError';
+  }
+}
+
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }

@@ -11,6 +11,8 @@ export interface TestEnvironment {
   kubeconfig: string;
   kubeconfigB: string;
   kubeconfigLimited?: string;
+  /** An admin kubeconfig authenticating with a client certificate (kind's own kubeconfig does). */
+  kubeconfigCert: string;
   s3: { endpoint: string; region: string; accessKeyId: string; secretAccessKey: string; forcePathStyle: boolean };
   image: string;
   storageClass: string;
@@ -35,6 +37,8 @@ export function testEnvironment(): TestEnvironment {
     kubeconfig: need('KUBECONFIG'),
     kubeconfigB: need('KUBECONFIG_B'),
     kubeconfigLimited: vars.KUBECONFIG_LIMITED || undefined,
+    // Checked where it is used, so an environment started before it existed still serves every other test.
+    kubeconfigCert: vars.KUBECONFIG_CERT || (process.env.KUBE_BACKUP_TEST_EXTERNAL === '1' ? need('KUBECONFIG') : ''),
     s3: {
       endpoint: need('S3_ENDPOINT'),
       region: vars.AWS_REGION || 'us-east-1',
