@@ -1,9 +1,14 @@
 import { isJsonObject } from '../util/json.js';
 import { normalizeForComparison } from './normalize.js';
 import { isHeldBy } from './subset.js';
+import { mayShowValues, type Segment } from './value-masking.js';
 import type { KubeObject } from '../model/kube-object.js';
 
-/** One field an update would change. For Secret data, from/to are left out and `masked` is set. */
+/**
+ * One field an update would change. Its values are left out and `masked` is set unless the rule in
+ * value-masking.ts allows them (built-in kinds on an allow-list, no credential-looking name or value): every
+ * consumer (the dry run's log, the job summary, outcomes.json) gets the change already masked.
+ */
 export interface FieldChange {
   /** `spec.replicas`, `metadata.labels["app.kubernetes.io/name"]`, `spec.template.spec.containers[0].image`. */
   path: string;
@@ -11,12 +16,11 @@ export interface FieldChange {
   op: 'add' | 'replace';
   /** The live value (replace, unmasked). */
   from?: unknown;
+  /** The backed-up value (unmasked). */
   to?: unknown;
+  /** The values are withheld (value-masking.ts); only the path is told. */
   masked?: boolean;
 }
-
-/** kubectl apply keeps the whole applied object here, Secret data included. */
-const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 
 /**
  * Whether an existing object already is what the restore would create: every field of `desired` (the item after
@@ -31,43 +35,41 @@ export function isUnchanged(desired: KubeObject, live: KubeObject): boolean {
 
 /**
  * The changes `update` (a JSON merge patch of desired onto live, see mergePatchFor) would make, field by field.
- * Secret values never appear: a changed data or stringData key is named with masked set, and so is kubectl's
- * last-applied annotation, which holds them too.
+ * Every changed field is named; values only where mayShowValues allows them, so Secret, ConfigMap and custom
+ * resource values, and credential-looking fields of any kind, never appear.
  */
 export function diffForUpdate(desired: KubeObject, live: KubeObject): FieldChange[] {
   const changes: FieldChange[] = [];
-  const secret = desired.kind === 'Secret' && (desired.apiVersion ?? 'v1') === 'v1';
-  walk(normalizeForComparison(desired), normalizeForComparison(live), [], changes, secret);
+  const normalizedDesired = normalizeForComparison(desired);
+  const normalizedLive = normalizeForComparison(live);
+  const show = (path: Segment[], to: unknown, from: unknown) => mayShowValues(desired.apiVersion, desired.kind, path, normalizedDesired, normalizedLive, to, from);
+  walk(normalizedDesired, normalizedLive, [], changes, show);
   return changes;
 }
 
-type Segment = string | number;
+type ShowValues = (path: Segment[], to: unknown, from: unknown) => boolean;
 
-function walk(desired: unknown, live: unknown, path: Segment[], out: FieldChange[], secret: boolean): void {
+function walk(desired: unknown, live: unknown, path: Segment[], out: FieldChange[], show: ShowValues): void {
   if (isHeldBy(desired, live)) return;
   const liveAbsent = live === undefined || live === null;
   if (isJsonObject(desired) && (isJsonObject(live) || liveAbsent)) {
     // A map missing in live is reported key by key, so a new Secret data map still names its keys.
     const liveMap = isJsonObject(live) ? live : {};
-    for (const [key, value] of Object.entries(desired)) walk(value, liveMap[key], [...path, key], out, secret);
+    for (const [key, value] of Object.entries(desired)) walk(value, liveMap[key], [...path, key], out, show);
     return;
   }
   if (Array.isArray(desired) && Array.isArray(live) && desired.length === live.length) {
-    desired.forEach((item, i) => walk(item, live[i], [...path, i], out, secret));
+    desired.forEach((item, i) => walk(item, live[i], [...path, i], out, show));
     return;
   }
   const change: FieldChange = { path: formatPath(path), op: liveAbsent ? 'add' : 'replace' };
-  if (secret && isSecretValue(path)) {
-    change.masked = true;
-  } else {
+  if (show(path, desired, liveAbsent ? undefined : live)) {
     if (!liveAbsent) change.from = live;
     change.to = desired;
+  } else {
+    change.masked = true;
   }
   out.push(change);
-}
-
-function isSecretValue(path: Segment[]): boolean {
-  return path[0] === 'data' || path[0] === 'stringData' || (path[0] === 'metadata' && path[1] === 'annotations' && path[2] === LAST_APPLIED);
 }
 
 /** A change in words for logs and reports; masked values read "changed"/"added". */

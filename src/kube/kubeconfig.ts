@@ -109,9 +109,40 @@ function mergeFirstWins(into: KubeConfig, from: KubeConfig): void {
   if (!into.getCurrentContext() && from.getCurrentContext()) into.setCurrentContext(from.getCurrentContext());
 }
 
+/** Shorter values are not masked: masking `dev` or `eu` would garble every log line that has them. */
+const MIN_SECRET_LENGTH = 4;
+
+/** Fields that hold a credential wherever they appear (users' fields, auth-provider configs, exec env entries). */
+const CREDENTIAL_FIELD = /^(token|password|username|client-key-data|client-certificate-data|id-token|refresh-token|access-token|client-secret|secret|value)$/;
+
+/** A flag whose value is a credential: `--token=x`, `--password x`, `--client-secret x`, `--api-key=x`. */
+const CREDENTIAL_FLAG = /^--?[\w.-]*(token|password|passwd|secret|credential|key|auth|cert)[\w.-]*$/i;
+
+/** auth-provider config keys known to hold no credential; every other config value (unknown ones too) is masked. */
+const PUBLIC_AUTH_PROVIDER_KEYS = new Set([
+  'client-id',
+  'idp-issuer-url',
+  'idp-certificate-authority',
+  'extra-scopes',
+  'cmd-path',
+  'expiry',
+  'expiry-key',
+  'token-key',
+  'environment',
+  'tenant-id',
+  'apiserver-id',
+  'config-mode',
+  'expires-in',
+  'expires-on'
+]);
+
 /**
- * Every credential value in a kubeconfig's text (tokens, keys, passwords, exec env values), so the action can
- * mask each of them: a multi-line secret is not reliably masked line by line.
+ * Every credential value in a kubeconfig's text, so the action can mask each of them (a multi-line secret is not
+ * reliably masked line by line): each user's token, username, password, client key and certificate data (and the
+ * lines of the decoded key, which a TLS error may print), exec plugin env values, exec args that are the value of
+ * a credential flag (`--token=x` whole and its value, the argument after `--password`), every auth-provider
+ * config value but the known public ones, a proxy URL's password (and the URL); and, anywhere else in the file, the
+ * values of fields named like credentials. Values shorter than 4 characters are left out.
  */
 export function kubeconfigSecrets(content: string): string[] {
   let doc: unknown;
@@ -121,15 +152,74 @@ export function kubeconfigSecrets(content: string): string[] {
     return [];
   }
   const secrets = new Set<string>();
-  const sensitive = /^(token|client-key-data|client-certificate-data|password|id-token|refresh-token|access-token|client-secret|value)$/;
+  const add = (value: unknown) => {
+    if (typeof value === 'string' && value.trim().length >= MIN_SECRET_LENGTH) secrets.add(value);
+  };
+
   const walk = (node: unknown, key?: string) => {
     if (typeof node === 'string') {
-      if (key && sensitive.test(key) && node.length >= 6) secrets.add(node);
+      if (key && CREDENTIAL_FIELD.test(key)) add(node);
       return;
     }
     if (Array.isArray(node)) node.forEach((child) => walk(child, key));
-    else if (node && typeof node === 'object') for (const [k, v] of Object.entries(node)) walk(v, k);
+    else if (isMap(node)) for (const [k, v] of Object.entries(node)) walk(v, k);
   };
   walk(doc);
+
+  const root = isMap(doc) ? doc : {};
+  for (const entry of listOf(root.users)) {
+    const user = isMap(entry) && isMap(entry.user) ? entry.user : {};
+    const keyData = user['client-key-data'];
+    if (typeof keyData === 'string') for (const line of decodedKeyLines(keyData)) add(line);
+    const exec = isMap(user.exec) ? user.exec : {};
+    const args = listOf(exec.args);
+    args.forEach((arg, i) => {
+      if (typeof arg !== 'string') return;
+      const flag = /^(--?[^=\s]+)=(.*)$/s.exec(arg);
+      if (flag && CREDENTIAL_FLAG.test(flag[1]!)) {
+        add(arg);
+        add(flag[2]);
+      } else if (i > 0 && typeof args[i - 1] === 'string' && !String(args[i - 1]).includes('=') && CREDENTIAL_FLAG.test(String(args[i - 1]))) {
+        add(arg);
+      }
+    });
+    for (const variable of listOf(exec.env)) if (isMap(variable)) add(variable.value);
+    const provider = isMap(user['auth-provider']) ? user['auth-provider'] : {};
+    const config = isMap(provider.config) ? provider.config : {};
+    for (const [k, v] of Object.entries(config)) if (!PUBLIC_AUTH_PROVIDER_KEYS.has(k)) add(v);
+  }
+  for (const entry of listOf(root.clusters)) {
+    const cluster = isMap(entry) && isMap(entry.cluster) ? entry.cluster : {};
+    const proxy = cluster['proxy-url'];
+    if (typeof proxy !== 'string') continue;
+    try {
+      const url = new URL(proxy);
+      if (url.password) {
+        add(proxy);
+        add(url.password);
+        add(decodeURIComponent(url.password));
+      }
+    } catch {
+      // Not a URL: client-node refuses it anyway.
+    }
+  }
   return [...secrets];
+}
+
+function isMap(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function listOf(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+/** The body lines of a base64 PEM key (what a decoding error or a debug print would show), headers left out. */
+function decodedKeyLines(data: string): string[] {
+  const text = Buffer.from(data, 'base64').toString('utf8');
+  if (!text.includes('-----BEGIN')) return [];
+  return text
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line.length >= 16 && !line.startsWith('-----'));
 }

@@ -18,7 +18,10 @@ export function restoreOutputs(result: RestoreResult): Record<string, string> {
 
 const PLAN_VERBS: Record<string, string> = { created: 'create', updated: 'update', recreated: 'recreate', unchanged: 'unchanged', conflict: 'conflict', failed: 'fail', skipped: 'skip' };
 
-/** The job summary: counts, then (dry run) the plan with what updates would change, or (restore) what failed. */
+/**
+ * The job summary: counts, then (dry run) the plan with what updates would change, or (restore) what failed. The
+ * changes arrive masked (compare/value-masking.ts); describeChange prints a masked one as its path only.
+ */
 export function restoreSummary(result: RestoreResult): string {
   const c = result.counts;
   const title = result.dryRun ? `## Restore plan (dry run) \`${result.name}\` from \`${result.backupName}\`` : `## Restore \`${result.name}\` from \`${result.backupName}\`: ${result.phase}`;

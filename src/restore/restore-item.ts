@@ -1,13 +1,16 @@
 import { withRestoreInitContainers } from '../hooks/restore-init-containers.js';
 import type { KubeObject } from '../model/kube-object.js';
 import type { CatalogItem } from '../persistence/archive-catalog.js';
+import { errorMessage } from '../util/errors.js';
 import { applyObject } from './apply.js';
 import { comparisonFor } from './comparisons.js';
-import { chooseVersion, noCommonVersionMessage } from './plan/versions.js';
+import { scopeProblem, targetProblem } from './item-identity.js';
+import { badItemReason, entryReason, readItem } from './item-reader.js';
+import { chooseVersion, noCommonVersionMessage, type BackedUpVersion } from './plan/versions.js';
 import type { RestoreRun } from './restore-run.js';
 import type { RestorePlan } from './steps/plan-restore.js';
 import type { ItemOutcome } from './tally.js';
-import { transformForRestore } from './transform/index.js';
+import { transformForRestore, type TransformResult } from './transform/index.js';
 
 /** What happened to an item, and the object it concerns (for Velero's resource list). */
 export interface RestoredItem {
@@ -23,16 +26,36 @@ export async function restoreItem(run: RestoreRun, plan: RestorePlan, missingNam
   const { settings, results } = run;
   const { catalog, target } = plan;
   const base = { groupResource: item.groupResource, namespace: item.namespace, name: item.name };
+  const failed = (reason: string, object?: KubeObject): RestoredItem => ({ outcome: { ...base, action: 'failed', reason }, object });
   const served = target.versions(item.groupResource);
-  if (!served.length) return { outcome: { ...base, action: 'failed', reason: `the target cluster does not serve ${item.groupResource}` } };
-  const backedUp = item.versions.length ? item.versions : [{ version: versionOf(await catalog.read(item)), preferred: true }];
+  if (!served.length) return failed(`the target cluster does not serve ${item.groupResource}`);
+  let backedUp: BackedUpVersion[] = item.versions;
+  if (!backedUp.length) {
+    const unversioned = await readItem(catalog, item);
+    if (!unversioned.ok) return failed(badItemReason(unversioned));
+    backedUp = [{ version: versionOf(unversioned.object), preferred: true }];
+  }
   const version = chooseVersion(backedUp, served);
-  if (!version) return { outcome: { ...base, action: 'failed', reason: noCommonVersionMessage(item.groupResource, backedUp, served) } };
-  const original = await catalog.read(item, item.versions.length ? version.version : undefined);
-  const transformed = transformForRestore(original, item.groupResource, plan.transform);
+  if (!version) return failed(noCommonVersionMessage(item.groupResource, backedUp, served));
+  // Each copy is checked on its own: the versioned one read here may differ from the plain one selected.
+  const read = await readItem(catalog, item, item.versions.length ? version.version : undefined);
+  if (!read.ok) return failed(badItemReason(read));
+  const ref = target.ref(item.groupResource, version.version)!;
+  const wrongScope = scopeProblem(item, ref.namespaced);
+  if (wrongScope) return failed(entryReason(read.path, wrongScope), read.object);
+  const original = read.object;
+  let transformed: TransformResult;
+  try {
+    transformed = transformForRestore(original, item.groupResource, plan.transform);
+  } catch (err) {
+    // The transforms read whatever the archive holds; one that trips over an item fails that item, named.
+    return failed(entryReason(read.path, `cannot be transformed for restore: ${errorMessage(err)}`), original);
+  }
   if ('skip' in transformed) return { outcome: { ...base, action: 'skipped', reason: transformed.skip }, object: original };
   if ('fail' in transformed) return { outcome: { ...base, action: 'failed', reason: transformed.fail }, object: original };
   let desired = transformed.object;
+  const misplaced = targetProblem(desired, item, settings.namespaceMappings);
+  if (misplaced) return failed(entryReason(read.path, misplaced), original);
   const targetNamespace = desired.metadata.namespace;
   const outcomeBase = { ...base, namespace: targetNamespace };
   if (item.groupResource === 'pods') {
@@ -49,7 +72,6 @@ export async function restoreItem(run: RestoreRun, plan: RestorePlan, missingNam
   if (settings.dryRun && targetNamespace && missingNamespaces.has(targetNamespace)) {
     return { outcome: { ...outcomeBase, action: 'created', reason: `namespace ${targetNamespace} would be created first, so the API server could not validate this one` }, object: desired };
   }
-  const ref = target.ref(item.groupResource, version.version)!;
   const applied = await applyObject(run.cluster, ref, desired, {
     policy: settings.existingResourcePolicy,
     dryRun: settings.dryRun,

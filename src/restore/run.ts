@@ -42,7 +42,10 @@ export interface RestoreResult {
   counts: RestoreTally['counts'];
   outcomes: ItemOutcome[];
   results: RunResults;
-  /** Whether the restore's files were written to the location (not for dry runs or ReadOnly locations). */
+  /**
+   * Whether the restore's files were written to the location (not for dry runs or ReadOnly locations; not when the
+   * store failed or the backup was pruned meanwhile: a warning in `results` says so).
+   */
   recorded: boolean;
   failure?: string;
 }
@@ -82,13 +85,14 @@ export async function runRestore(context: RestoreContext, request: RestoreReques
     run.results.error(`restore failed: ${failure}`, undefined, 'velero');
     run.log.error(`Restore failed: ${failure}`);
   } finally {
-    await spooled?.close();
+    // The cluster may have been written to: a spool that cannot be removed is a warning, not the run's end.
+    await spooled?.close().catch((err: unknown) => run.warn(`cannot remove the spooled archive: ${errorMessage(err)}`));
   }
   if (phase !== 'Failed' && run.results.errorTotal > 0) phase = 'PartiallyFailed';
 
   const completedAt = clock();
   const { counts } = run.tally;
   run.log.info(`Restore ${name} ${phase}: ${counts.created} created, ${counts.updated} updated, ${counts.unchanged} unchanged, ${counts.skipped} skipped, ${counts.failed} failed`);
-  if (record) await recordRestore(store, run, { phase, startedAt, completedAt });
-  return { name, backupName: backup.name, phase, dryRun: settings.dryRun, startedAt, completedAt, counts, outcomes: run.tally.outcomes, results: run.results, recorded: record, failure };
+  const recorded = record && (await recordRestore(store, run, { phase, startedAt, completedAt }));
+  return { name, backupName: backup.name, phase, dryRun: settings.dryRun, startedAt, completedAt, counts, outcomes: run.tally.outcomes, results: run.results, recorded, failure };
 }

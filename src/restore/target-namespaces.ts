@@ -1,7 +1,11 @@
+import type { KubeObject } from '../model/kube-object.js';
+import type { BackupCatalog } from '../persistence/archive-catalog.js';
 import { errorMessage } from '../util/errors.js';
+import { badItemReason, readItem } from './item-reader.js';
 import type { RestoreRun } from './restore-run.js';
 import type { RestorePlan } from './steps/plan-restore.js';
 import { namespaceForTarget } from './transform/index.js';
+import { mappedNamespace } from './transform/namespace.js';
 
 /**
  * Creates the target namespaces the selected items need and the target lacks, from their backed-up copies where
@@ -13,7 +17,8 @@ export async function ensureTargetNamespaces(run: RestoreRun, plan: RestorePlan)
   const { catalog } = plan;
   const namespaces = new Map<string, string>();
   for (const list of plan.selection.items.values()) {
-    for (const item of list) if (item.namespace) namespaces.set(settings.namespaceMappings[item.namespace] ?? item.namespace, item.namespace);
+    // mappedNamespace, as the items' own mapping does: an indexing lookup would find Object's `constructor`.
+    for (const item of list) if (item.namespace) namespaces.set(mappedNamespace(item.namespace, settings.namespaceMappings), item.namespace);
   }
   const missing = new Set<string>();
   const ref = plan.target.ref('namespaces', 'v1')!;
@@ -23,12 +28,30 @@ export async function ensureTargetNamespaces(run: RestoreRun, plan: RestorePlan)
       missing.add(targetName);
       continue;
     }
-    const backedUp = catalog.find('namespaces', undefined, sourceName);
-    const namespace = namespaceForTarget(backedUp && (await catalog.read(backedUp)), targetName, { backupName: run.backupName, restoreName: run.name });
-    await cluster.create(ref, namespace).catch((err: unknown) => {
-      if (!/AlreadyExists/.test(errorMessage(err)) && (err as { statusCode?: number }).statusCode !== 409) throw err;
-    });
-    log.info(`Created namespace ${targetName}${targetName !== sourceName ? ` for ${sourceName}` : ''}`);
+    const namespace = namespaceForTarget(await backedUpNamespace(run, catalog, sourceName), targetName, { backupName: run.backupName, restoreName: run.name });
+    try {
+      await cluster.create(ref, namespace);
+      log.info(`Created namespace ${targetName}${targetName !== sourceName ? ` for ${sourceName}` : ''}`);
+    } catch (err) {
+      if (/AlreadyExists/.test(errorMessage(err)) || (err as { statusCode?: number }).statusCode === 409) continue;
+      // Its items fail on their own, each reported; the other namespaces' items are restored.
+      run.results.error(`cannot create namespace ${targetName}: ${errorMessage(err)}`, targetName);
+      log.error(`Cannot create namespace ${targetName}: ${errorMessage(err)}`);
+    }
   }
   return missing;
+}
+
+/**
+ * The backed-up Namespace to copy labels, annotations and spec from; undefined when the backup has none or its item
+ * cannot be used (then, as Velero's getNamespace does, a blank one is made, with a warning; the Namespace item
+ * itself fails in its wave).
+ */
+async function backedUpNamespace(run: RestoreRun, catalog: BackupCatalog, name: string): Promise<KubeObject | undefined> {
+  const item = catalog.find('namespaces', undefined, name);
+  if (!item) return undefined;
+  const read = await readItem(catalog, item);
+  if (read.ok) return read.object;
+  run.warn(`namespace ${name} is created blank: its backed-up item cannot be used (${badItemReason(read)})`);
+  return undefined;
 }

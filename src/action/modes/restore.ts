@@ -14,7 +14,8 @@ export async function restoreMode(context: ModeContext): Promise<void> {
   await context.artifact(`kube-restore-${result.name}`, {
     'summary.md': summary,
     'results.json': JSON.stringify(result.results.toJSON(), null, 2),
-    // The plan or outcome per object; Secret changes carry key names only (masked by the comparison).
+    // The plan or outcome per object. Changes come masked by the comparison (compare/value-masking.ts): Secrets,
+    // ConfigMaps, custom resources and credential-looking fields carry field paths only, never values.
     'outcomes.json': JSON.stringify(result.outcomes, null, 2)
   });
   if (result.phase === 'Failed') context.fail(`Restore ${result.name} failed: ${result.failure}`);

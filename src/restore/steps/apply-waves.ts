@@ -28,7 +28,9 @@ class WaveApplier {
   }
 
   async apply(): Promise<void> {
-    const { items } = this.plan.selection;
+    const { items, rejected } = this.plan.selection;
+    // Items the filters take that the archive holds in a form that cannot be restored fail first, each alone.
+    for (const { item, reason } of rejected) this.report({ outcome: { action: 'failed', groupResource: item.groupResource, namespace: item.namespace, name: item.name, reason } });
     for (const wave of restoreWaves(items.keys())) {
       if (wave.includes(CRDS)) {
         await this.restoreAll(items.get(CRDS) ?? []);
@@ -56,8 +58,12 @@ class WaveApplier {
         outcome: { action: 'failed', groupResource: item.groupResource, namespace: item.namespace, name: item.name, reason: errorMessage(err) }
       })
     );
+    this.report(restored);
+    this.progress.itemDone();
+  }
+
+  private report(restored: RestoredItem): void {
     this.run.tally.record(restored.outcome, restored.object);
     logOutcome(this.run.log, restored.outcome, this.run.settings.dryRun);
-    this.progress.itemDone();
   }
 }

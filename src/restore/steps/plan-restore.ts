@@ -1,4 +1,6 @@
-import type { BackupCatalog } from '../../persistence/archive-catalog.js';
+import type { BackupCatalog, CatalogItem } from '../../persistence/archive-catalog.js';
+import type { KubeObject } from '../../model/kube-object.js';
+import { readItem } from '../item-reader.js';
 import { errorMessage } from '../../util/errors.js';
 import { planRestoreScope } from '../plan/filters.js';
 import { CRDS } from '../plan/order.js';
@@ -27,13 +29,16 @@ export async function planRestore(run: RestoreRun, catalog: BackupCatalog): Prom
   const { settings } = run;
   const target = await TargetResources.discover(run.cluster);
   for (const warning of target.failures) run.warn(warning);
-  const crds = await Promise.all(catalog.items(CRDS).map((item) => catalog.read(item)));
+  // An unusable CRD item is left out here; the selection reports it (a failed item, or a warning).
+  const crds = await readUsable(catalog, catalog.items(CRDS));
   const scope = planRestoreScope(settings.filters, [...target.all(), ...scopedResourcesFromCrds(crds)], catalog.groupResources());
   for (const warning of scope.warnings) run.warn(warning);
   const selection = await selectItems(catalog, scope);
-  run.log.info(`Selected ${selection.total} items of ${selection.items.size} resource types`);
+  for (const warning of selection.warnings) run.warn(warning);
+  const rejected = selection.rejected.length ? `; ${selection.rejected.length} more the filters take cannot be used and fail` : '';
+  run.log.info(`Selected ${selection.total} items of ${selection.items.size} resource types${rejected}`);
 
-  const pvs = await Promise.all((selection.items.get('persistentvolumes') ?? []).map((item) => catalog.read(item)));
+  const pvs = await readUsable(catalog, selection.items.get('persistentvolumes') ?? []);
   const existingVolumes = await existingPersistentVolumes(run, target, selection);
   const transform: TransformContext = {
     backupName: run.backupName,
@@ -47,6 +52,16 @@ export async function planRestore(run: RestoreRun, catalog: BackupCatalog): Prom
     resourceModifiers: settings.resourceModifiers
   };
   return { catalog, target, selection, transform };
+}
+
+/** The objects of the items that can be used, in order; the others are reported where they are restored. */
+async function readUsable(catalog: BackupCatalog, items: readonly CatalogItem[]): Promise<KubeObject[]> {
+  const objects: KubeObject[] = [];
+  for (const item of items) {
+    const read = await readItem(catalog, item);
+    if (read.ok) objects.push(read.object);
+  }
+  return objects;
 }
 
 /**
