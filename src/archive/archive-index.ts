@@ -1,11 +1,13 @@
 import { open, rm, type FileHandle } from 'node:fs/promises';
 import { pipeline, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { asArchiveError } from './archive-errors.js';
+import { ArchiveLimitError, asArchiveError } from './archive-errors.js';
+import { DEFAULT_ARCHIVE_LIMITS, formatBytes, formatExactBytes, type ArchiveLimits } from './archive-limits.js';
 import { FORMAT_VERSION_PATH } from './item-path.js';
-import { TarScanner, type TarEntryLocation } from './tar-scanner.js';
+import { TarScanner, type IgnoredEntry, type TarEntryLocation } from './tar-scanner.js';
 
 export type IndexEntry = TarEntryLocation;
+export type { IgnoredEntry };
 
 /**
  * A tarball spooled to disk once, uncompressed, with the place of every regular file in it: a restore reads the
@@ -21,23 +23,47 @@ export interface ArchiveIndex {
   close(): Promise<void>;
 }
 
+/** What indexArchive returns: the index, and what it left out of it. */
+export interface SpooledArchiveIndex extends ArchiveIndex {
+  /**
+   * Entries left out (links, devices and other non-regular files; names that are absolute or climb with `..`),
+   * the first MAX_IGNORED_LISTED of them.
+   */
+  readonly ignored: readonly IgnoredEntry[];
+  /** How many entries were left out in all. */
+  readonly ignoredCount: number;
+}
+
 /** Bigger reads from zlib than its 16 KiB default: a quarter of the spool-file writes. */
 const GUNZIP_CHUNK_SIZE = 64 * 1024;
 
 /**
  * Gunzips `input` into `spoolFile` (created or truncated, mode 0600: backups hold Secrets) while indexing it.
- * On failure the spool file is deleted; bad bytes reject with ArchiveCorruptError.
+ * Nothing else is written: entry names never become files. On failure the spool file is deleted; bad bytes reject
+ * with ArchiveCorruptError naming where reading stopped, an archive over `limits` with ArchiveLimitError as soon
+ * as the cap is reached (the input is destroyed: nothing more is downloaded or inflated).
  */
-export async function indexArchive(input: Readable, spoolFile: string): Promise<ArchiveIndex> {
+export async function indexArchive(input: Readable, spoolFile: string, limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS): Promise<SpooledArchiveIndex> {
   const handle = await open(spoolFile, 'w+', 0o600);
+  const scanner = new TarScanner(limits);
   try {
     // The callback only keeps pipeline's error from being unhandled: the same error reaches the loop below.
     const tarBytes = pipeline(input, createGunzip({ chunkSize: GUNZIP_CHUNK_SIZE }), () => {});
-    const scanner = new TarScanner();
     let position = 0;
     try {
       for await (const chunk of tarBytes) {
         const bytes = chunk as Buffer;
+        const room = limits.maxArchiveSize - position;
+        if (bytes.length > room) {
+          // Scanned up to the cap (so the message names the entry it falls in), never written past it.
+          scanner.push(bytes.subarray(0, room));
+          throw new ArchiveLimitError(
+            'archive',
+            limits.maxArchiveSize,
+            scanner.currentEntry,
+            `the archive holds more than ${formatBytes(limits.maxArchiveSize)} uncompressed, the limit; reading stopped ${scanner.location}`
+          );
+        }
         scanner.push(bytes);
         // Awaiting each write is the backpressure: the download waits for the disk.
         await writeFully(handle, bytes, position);
@@ -45,27 +71,36 @@ export async function indexArchive(input: Readable, spoolFile: string): Promise<
       }
       scanner.end();
     } finally {
+      // Stops the gunzip stream and, through the pipeline, the download (a no-op when both ended).
       tarBytes.destroy();
     }
-    const index = new SpooledArchive(handle, spoolFile, scanner.entries);
+    const index = new SpooledArchive(handle, spoolFile, scanner, limits.maxEntrySize);
     await index.loadFormatVersion();
     return index;
   } catch (err) {
     await handle.close().catch(() => {});
     await rm(spoolFile, { force: true });
-    throw asArchiveError(err);
+    throw asArchiveError(err, scanner.location);
   }
 }
 
-class SpooledArchive implements ArchiveIndex {
+class SpooledArchive implements SpooledArchiveIndex {
+  readonly entries: readonly IndexEntry[];
+  readonly ignored: readonly IgnoredEntry[];
+  readonly ignoredCount: number;
   #formatVersion: string | undefined;
   #closed = false;
 
   constructor(
     private readonly handle: FileHandle,
     private readonly spoolFile: string,
-    readonly entries: readonly IndexEntry[]
-  ) {}
+    scanner: TarScanner,
+    private readonly maxEntrySize: number
+  ) {
+    this.entries = scanner.entries;
+    this.ignored = scanner.ignored;
+    this.ignoredCount = scanner.ignoredCount;
+  }
 
   get formatVersion(): string | undefined {
     return this.#formatVersion;
@@ -76,8 +111,12 @@ class SpooledArchive implements ArchiveIndex {
     if (entry) this.#formatVersion = (await this.read(entry)).toString('utf8').trim();
   }
 
+  /** The entry's bytes; never more than the per-entry cap, whatever entry it is given. */
   async read(entry: IndexEntry): Promise<Buffer> {
     if (this.#closed) throw new Error('the archive index is closed');
+    if (!Number.isSafeInteger(entry.size) || entry.size < 0 || entry.size > this.maxEntrySize) {
+      throw new ArchiveLimitError('entry', this.maxEntrySize, entry.path, `entry '${entry.path}' is ${formatExactBytes(entry.size)}, over the limit of ${formatBytes(this.maxEntrySize)} for one entry`);
+    }
     const buffer = Buffer.allocUnsafe(entry.size);
     let filled = 0;
     // Positional reads: concurrent reads of different entries do not disturb each other.

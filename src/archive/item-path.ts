@@ -79,6 +79,34 @@ export function normalizeEntryPath(path: string): string {
   return p;
 }
 
+/**
+ * Entry names longer than this are nobody's item (the longest item path, with a 253-character group and name and
+ * a 63-character resource, version and namespace, is under 800 characters).
+ */
+export const MAX_ENTRY_PATH_LENGTH = 4096;
+
+/**
+ * Why a restore must not take an entry of this name (as normalizeEntryPath left it), or undefined. Nothing is ever
+ * extracted by name here (the spool is one file), but a name that is absolute or climbs with `..` is what an
+ * extractor writing files would be tricked by (Velero's joins names to its temp folder unchecked), and `.` / `..`
+ * segments would also be read as namespaces or resources. Neither Velero nor GNU tar writes such names.
+ */
+export function entryPathProblem(path: string): string | undefined {
+  if (path.startsWith('/')) return 'its path is absolute';
+  const segments = path.split('/');
+  if (segments.includes('..')) return "its path climbs out of its folder with '..'";
+  if (segments.includes('.')) return "its path has a '.' segment";
+  if (path.includes('\0')) return 'its path holds a NUL byte';
+  if (path.length > MAX_ENTRY_PATH_LENGTH) return `its path is ${path.length} characters long, longer than any item's`;
+  return undefined;
+}
+
+/**
+ * Names Kubernetes refuses as a path segment (apimachinery's IsValidPathSegmentName): `.` and `..` would make a
+ * request URL point at the collection instead of the object.
+ */
+const DOT_SEGMENTS = new Set(['.', '..']);
+
 /** The inverse of itemPath; undefined for anything that is not an item (`metadata/version`, stray files). */
 export function parseItemPath(path: string): ParsedItemPath | undefined {
   const segments = path.split('/');
@@ -106,6 +134,8 @@ export function parseItemPath(path: string): ParsedItemPath | undefined {
     file = rest[2];
   }
   if (file === undefined || !file.endsWith(ITEM_EXTENSION) || file.length === ITEM_EXTENSION.length) return undefined;
+  const name = file.slice(0, -ITEM_EXTENSION.length);
+  if (DOT_SEGMENTS.has(name) || (namespace !== undefined && DOT_SEGMENTS.has(namespace)) || DOT_SEGMENTS.has(groupResource)) return undefined;
 
   // Resource plurals never contain dots, so the first dot separates resource from group.
   const dot = groupResource.indexOf('.');
@@ -113,7 +143,7 @@ export function parseItemPath(path: string): ParsedItemPath | undefined {
     groupResource,
     resource: dot < 0 ? groupResource : groupResource.slice(0, dot),
     group: dot < 0 ? '' : groupResource.slice(dot + 1),
-    name: file.slice(0, -ITEM_EXTENSION.length)
+    name
   };
   if (versionDir) parsed.versionDir = versionDir;
   if (namespace !== undefined) parsed.namespace = namespace;

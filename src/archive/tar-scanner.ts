@@ -1,6 +1,7 @@
 import { Header, Pax, type HeaderData } from 'tar';
-import { ArchiveCorruptError } from './archive-errors.js';
-import { normalizeEntryPath } from './item-path.js';
+import { ArchiveCorruptError, ArchiveLimitError } from './archive-errors.js';
+import { DEFAULT_ARCHIVE_LIMITS, formatBytes, formatExactBytes, indexEntryMemory, type ArchiveLimits } from './archive-limits.js';
+import { entryPathProblem, normalizeEntryPath } from './item-path.js';
 import { BLOCK_SIZE, paddedSize } from './tar-blocks.js';
 
 /** Where one regular file's data sits in the uncompressed tar stream. */
@@ -11,7 +12,19 @@ export interface TarEntryLocation {
   size: number;
 }
 
+/** An entry left out of the index, as named in the archive, and why (`a symbolic link to '/etc/passwd'`). */
+export interface IgnoredEntry {
+  path: string;
+  reason: string;
+}
+
 const REGULAR_FILE_TYPES = new Set(['File', 'OldFile', 'ContiguousFile']);
+/**
+ * Types that have no data whatever their size field says: Go's archive/tar (isHeaderOnlyType), which Velero reads
+ * with, skips no data after them, so neither does this scanner. Otherwise a link declaring a size could hide the
+ * entries that follow it from one reader and show them to the other.
+ */
+const HEADER_ONLY_TYPES = new Set(['Link', 'SymbolicLink', 'CharacterDevice', 'BlockDevice', 'Directory', 'FIFO']);
 /** Headers that describe the next entry (PAX, GNU long names) and are not entries themselves. */
 const EXTENSION_TYPES = new Set([
   'ExtendedHeader',
@@ -23,6 +36,14 @@ const EXTENSION_TYPES = new Set([
 ]);
 /** Extended headers hold a few paths; a bigger one is damage or abuse, not something to buffer. */
 const MAX_EXTENSION_SIZE = 1024 * 1024;
+/** Ignored entries listed by name; the others are only counted, so an archive of a million links costs nothing. */
+export const MAX_IGNORED_LISTED = 50;
+
+const SPECIAL_FILES: Record<string, string> = {
+  CharacterDevice: 'a character device',
+  BlockDevice: 'a block device',
+  FIFO: 'a FIFO'
+};
 
 interface PendingExtension {
   type: string;
@@ -35,13 +56,24 @@ interface PendingExtension {
  * Finds the data offset of every regular file in an uncompressed tar stream fed to it chunk by chunk. node-tar
  * decodes each header block (ustar fields, checksum, PAX and GNU long-name overrides); the positions are counted
  * here: a header is one 512-byte block, data is padded to whole blocks, extension headers take their own blocks.
+ *
+ * The archive is untrusted: links, devices and other non-regular entries are left out (Velero extracts regular
+ * files and folders only), as are names that are absolute or climb with `..`; a regular file over the per-entry
+ * cap, or more entries than the index may hold, stops the scan at that header with an ArchiveLimitError.
  */
 export class TarScanner {
   readonly entries: TarEntryLocation[] = [];
+  /** The first MAX_IGNORED_LISTED entries left out; ignoredCount counts them all. */
+  readonly ignored: IgnoredEntry[] = [];
+  #ignoredCount = 0;
   /** Offset in the stream of the next byte to be consumed. */
   #position = 0;
   /** Bytes of data or padding still to pass over. */
   #skip = 0;
+  /** The entry whose data is being passed over; undefined for the padding of an extended header. */
+  #skipping: string | undefined;
+  /** The name of the last entry header read, for messages. */
+  #lastEntry: string | undefined;
   #header = Buffer.alloc(BLOCK_SIZE);
   #headerFill = 0;
   #extension: PendingExtension | undefined;
@@ -50,6 +82,32 @@ export class TarScanner {
   #globalFields: HeaderData | undefined;
   #zeroBlocks = 0;
   #ended = false;
+  #indexMemory = 0;
+
+  constructor(private readonly limits: Pick<ArchiveLimits, 'maxEntrySize' | 'maxIndexMemory'> = DEFAULT_ARCHIVE_LIMITS) {}
+
+  get ignoredCount(): number {
+    return this.#ignoredCount;
+  }
+
+  /** Bytes consumed so far. */
+  get position(): number {
+    return this.#position;
+  }
+
+  /** The entry whose data is being read, else the last entry whose header was; undefined before the first. */
+  get currentEntry(): string | undefined {
+    return this.#skip > 0 && this.#skipping !== undefined ? this.#skipping : this.#lastEntry;
+  }
+
+  /** Where in the archive the scan is, for messages: `inside entry 'resources/…' (byte 1234 of the tar stream)`. */
+  get location(): string {
+    const at = `(byte ${this.#position} of the tar stream)`;
+    if (this.#skip > 0 && this.#skipping !== undefined) return `inside entry '${this.#skipping}' ${at}`;
+    if (this.#lastEntry === undefined) return this.#position === 0 ? 'at the start of the archive' : `before the first entry ${at}`;
+    const inHeader = this.#extension ? 'inside an extended header ' : this.#headerFill > 0 ? 'inside the header ' : '';
+    return `${inHeader}after entry '${this.#lastEntry}' ${at}`;
+  }
 
   push(chunk: Buffer): void {
     let at = 0;
@@ -80,7 +138,7 @@ export class TarScanner {
     if (this.#ended) return;
     if (this.#position === 0) throw new ArchiveCorruptError('the tar stream is empty');
     if (this.#skip > 0 || this.#extension || this.#headerFill > 0) {
-      throw new ArchiveCorruptError(`the tar stream ends inside an entry, at byte ${this.#position}`);
+      throw new ArchiveCorruptError(`the tar stream ends ${this.location}`);
     }
   }
 
@@ -92,29 +150,85 @@ export class TarScanner {
       return;
     }
     this.#zeroBlocks = 0;
-    const header = decodeHeader(block, this.#nextEntryFields, this.#globalFields, headerOffset);
-    const size = header.size;
-    if (size === undefined) throw new ArchiveCorruptError(`tar header without a size at byte ${headerOffset}`);
+    const header = this.#decodeHeader(block, headerOffset);
+    const declared = header.size;
+    if (declared === undefined || !Number.isSafeInteger(declared)) {
+      throw new ArchiveCorruptError(`tar header without a valid size at byte ${headerOffset}${this.#after()}`);
+    }
 
     if (EXTENSION_TYPES.has(header.type)) {
-      if (size > MAX_EXTENSION_SIZE) {
-        throw new ArchiveCorruptError(`extended tar header of ${size} bytes at byte ${headerOffset}`);
+      if (declared > MAX_EXTENSION_SIZE) {
+        throw new ArchiveCorruptError(`extended tar header of ${declared} bytes at byte ${headerOffset}${this.#after()}`);
       }
-      this.#extension = { type: header.type, size, chunks: [], received: 0 };
-      if (size === 0) this.#applyExtension();
+      this.#extension = { type: header.type, size: declared, chunks: [], received: 0 };
+      if (declared === 0) this.#applyExtension();
       return;
     }
 
     // Header prepends the ustar prefix field even to a PAX or GNU long path (node-tar's ReadEntry re-applies the
     // long path afterwards), so the long path is taken from the extension itself.
     const path = this.#nextEntryFields?.path ?? header.path;
+    const linkpath = this.#nextEntryFields?.linkpath ?? header.linkpath;
     this.#nextEntryFields = undefined;
+    const size = HEADER_ONLY_TYPES.has(header.type) ? 0 : declared;
     if (REGULAR_FILE_TYPES.has(header.type)) {
-      if (!path) throw new ArchiveCorruptError(`tar entry without a path at byte ${headerOffset}`);
-      this.entries.push({ path: normalizeEntryPath(path), offset: this.#position, size });
+      if (!path) throw new ArchiveCorruptError(`tar entry without a path at byte ${headerOffset}${this.#after()}`);
+      this.#addFile(path, size);
+    } else if (header.type !== 'Directory') {
+      this.#ignore(path ?? '', notRegularFile(header.type, block.toString('latin1', 156, 157), linkpath));
+    } else {
+      // A folder is nothing to a restore, but one named to climb out is worth a word: an extractor would create it.
+      const problem = path ? entryPathProblem(normalizeEntryPath(path).replace(/\/+$/, '')) : undefined;
+      if (problem) this.#ignore(path!, problem);
     }
-    // Directories (size forced to 0 by node-tar), links and the rest: passed over like file data.
+    // Directories and everything left out: their data (if any) is passed over.
+    this.#lastEntry = path ?? '';
     this.#skip = paddedSize(size);
+    this.#skipping = this.#lastEntry;
+  }
+
+  #addFile(name: string, size: number): void {
+    const path = normalizeEntryPath(name);
+    const problem = entryPathProblem(path);
+    if (problem) {
+      this.#ignore(name, problem);
+      return;
+    }
+    const { maxEntrySize, maxIndexMemory } = this.limits;
+    if (size > maxEntrySize) {
+      throw new ArchiveLimitError('entry', maxEntrySize, path, `entry '${path}' is ${formatExactBytes(size)}, over the limit of ${formatBytes(maxEntrySize)} for one entry`);
+    }
+    this.#indexMemory += indexEntryMemory(path);
+    if (this.#indexMemory > maxIndexMemory) {
+      throw new ArchiveLimitError(
+        'index',
+        maxIndexMemory,
+        path,
+        `the archive has more entries than its index may hold in memory (${formatBytes(maxIndexMemory)}, reached after ${this.entries.length.toLocaleString('en-US')} entries, at entry '${path}')`
+      );
+    }
+    this.entries.push({ path, offset: this.#position, size });
+  }
+
+  #ignore(path: string, reason: string): void {
+    this.#ignoredCount++;
+    if (this.ignored.length < MAX_IGNORED_LISTED) this.ignored.push({ path, reason });
+  }
+
+  #after(): string {
+    return this.#lastEntry === undefined ? ', the first header' : `, after entry '${this.#lastEntry}'`;
+  }
+
+  #decodeHeader(block: Buffer, at: number): Header {
+    let header: Header;
+    try {
+      header = new Header(block, 0, this.#nextEntryFields, this.#globalFields);
+    } catch (err) {
+      // node-tar throws on numeric fields it cannot decode, which only garbage has.
+      throw new ArchiveCorruptError(`unreadable tar header at byte ${at}${this.#after()}: ${(err as Error).message}`, { cause: err });
+    }
+    if (!header.cksumValid) throw new ArchiveCorruptError(`bad tar header checksum at byte ${at}${this.#after()}`);
+    return header;
   }
 
   #consumeExtension(chunk: Buffer, at: number): number {
@@ -130,6 +244,7 @@ export class TarScanner {
     const { type, size, chunks } = this.#extension!;
     this.#extension = undefined;
     this.#skip = paddedSize(size) - size;
+    this.#skipping = undefined;
     const body = Buffer.concat(chunks).toString('utf8');
     const cString = (s: string) => s.replace(/\0.*/s, '');
     switch (type) {
@@ -149,14 +264,11 @@ export class TarScanner {
   }
 }
 
-function decodeHeader(block: Buffer, fields: HeaderData | undefined, globalFields: HeaderData | undefined, at: number): Header {
-  let header: Header;
-  try {
-    header = new Header(block, 0, fields, globalFields);
-  } catch (err) {
-    // node-tar throws on numeric fields it cannot decode, which only garbage has.
-    throw new ArchiveCorruptError(`unreadable tar header at byte ${at}: ${(err as Error).message}`, { cause: err });
-  }
-  if (!header.cksumValid) throw new ArchiveCorruptError(`bad tar header checksum at byte ${at}`);
-  return header;
+/** Why a non-regular entry is left out: Velero's extractor creates folders and regular files, and nothing else. */
+function notRegularFile(type: string, flag: string, linkpath: string | undefined): string {
+  if (type === 'SymbolicLink') return `it is a symbolic link to '${linkpath ?? ''}', not a regular file`;
+  if (type === 'Link') return `it is a hard link to '${linkpath ?? ''}', not a regular file`;
+  const special = SPECIAL_FILES[type];
+  if (special) return `it is ${special}, not a regular file`;
+  return `it is a tar entry of type ${JSON.stringify(flag)}${type !== 'Unsupported' ? ` (${type})` : ''}, not a regular file`;
 }

@@ -71,7 +71,7 @@ export async function runRestore(context: RestoreContext, request: RestoreReques
   let phase: RestorePhase = 'Completed';
   let failure: string | undefined;
   try {
-    spooled = await SpooledBackup.open(store, backup.name, context.tempDirectory);
+    spooled = await SpooledBackup.open(store, backup.name, context.tempDirectory, { limits: settings.archiveLimits, warn: (message) => run.warn(message) });
     const { catalog } = spooled;
     run.log.info(`Archive of ${backup.name} verified: format ${catalog.formatVersion ?? 'unknown'}, ${catalog.groupResources().length} resource types`);
     const plan = await planRestore(run, catalog);

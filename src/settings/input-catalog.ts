@@ -85,7 +85,8 @@ const RESTORE_ONLY_INPUTS: InputSpec[] = [
   { name: 'preserve-nodeports', description: 'keep the node ports of Services', flag: true },
   { name: 'preserve-owner-references', description: 'keep ownerReferences whose owner this restore creates, with the new uid', flag: true },
   { name: 'restore-hooks', description: "restore hooks in the shape of Velero's Restore spec.hooks (YAML or JSON)" },
-  { name: 'dry-run', description: 'only plan: what would be created, updated, left or skipped, with the changes; nothing is written', flag: true }
+  { name: 'dry-run', description: 'only plan: what would be created, updated, left or skipped, with the changes; nothing is written', flag: true },
+  { name: 'max-archive-size', description: "the most the backup's tarball may hold uncompressed (it is spooled to disk before any write): 50Gi, 500Mi, 1Ti or bytes (default 20Gi)" }
 ];
 
 export const RESTORE_INPUTS: InputSpec[] = [...FILTER_INPUTS, ...RESTORE_ONLY_INPUTS];

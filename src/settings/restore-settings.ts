@@ -1,3 +1,4 @@
+import { archiveLimits, DEFAULT_MAX_ARCHIVE_SIZE, formatBytes, MiB, parseByteSize, type ArchiveLimits } from '../archive/archive-limits.js';
 import type { RestoreHooksSpec } from '../hooks/hook-types.js';
 import { parseRestoreHooksSpec } from './restore-hook-specs.js';
 import type { BackupChoice } from '../persistence/choose-backup.js';
@@ -31,6 +32,8 @@ export interface RestoreSettings {
   dryRun: boolean;
   concurrency: number;
   failOnPartial: boolean;
+  /** Caps on the backup's tarball: max-archive-size (uncompressed), and the fixed per-entry cap. */
+  archiveLimits: ArchiveLimits;
 }
 
 /** Creates in flight: the API server takes ~4x the rate of one-at-a-time creates at 16-32 (see README). */
@@ -75,8 +78,23 @@ export function parseRestoreSettings(reader: InputReader): RestoreSettings {
     restoreHooks: parseRestoreHooksSpec(reader.get('restore-hooks')),
     dryRun: readBoolean(reader, 'dry-run', false),
     concurrency: readPositiveInteger(reader, 'concurrency', DEFAULT_RESTORE_CONCURRENCY, 128),
-    failOnPartial: readBoolean(reader, 'fail-on-partial', false)
+    failOnPartial: readBoolean(reader, 'fail-on-partial', false),
+    archiveLimits: archiveLimits(readArchiveSize(reader, 'max-archive-size'))
   };
+}
+
+/** Below this, a max-archive-size is a unit left out (`50` meant as 50 GiB), not a cap anyone wants. */
+const MIN_ARCHIVE_SIZE = MiB;
+
+/** `50Gi`, `500Mi`, `1Ti`, `50G` or plain bytes; default 20Gi (see DEFAULT_MAX_ARCHIVE_SIZE for why). */
+function readArchiveSize(reader: InputReader, input: string): number {
+  const raw = reader.get(input);
+  if (raw === undefined) return DEFAULT_MAX_ARCHIVE_SIZE;
+  const bytes = parseByteSize(raw);
+  const units = 'Write a size with a unit: 50Gi, 500Mi or 1Ti (binary, as Kubernetes quantities), 50G (decimal), or a number of bytes';
+  if (bytes === undefined) throw new InputError(input, `'${raw}' is not a size`, units);
+  if (bytes < MIN_ARCHIVE_SIZE) throw new InputError(input, `'${raw}' is only ${formatBytes(bytes)}, below the smallest cap accepted (1 MiB)`, `${units}; the default is ${formatBytes(DEFAULT_MAX_ARCHIVE_SIZE)}`);
+  return bytes;
 }
 
 const GROUP_RESOURCE_GLOB = /^[a-z0-9*?[\]!.-]+$/;

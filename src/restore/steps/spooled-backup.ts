@@ -1,9 +1,18 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { indexArchive } from '../../archive/archive-index.js';
+import { ArchiveLimitError } from '../../archive/archive-errors.js';
+import { indexArchive, type SpooledArchiveIndex } from '../../archive/archive-index.js';
+import { DEFAULT_ARCHIVE_LIMITS, formatBytes, GiB, type ArchiveLimits } from '../../archive/archive-limits.js';
 import { BackupCatalog } from '../../persistence/archive-catalog.js';
 import { backupKeys } from '../../storage/layout.js';
 import type { ObjectStore } from '../../storage/object-store.js';
+
+export interface SpoolOptions {
+  /** Caps on the archive (the settings' archiveLimits: max-archive-size); the defaults without it. */
+  limits?: ArchiveLimits;
+  /** Told, once per entry (the first few of them), about entries left out: links, devices, unsafe names. */
+  warn?: (message: string) => void;
+}
 
 /**
  * A backup's archive spooled to disk and catalogued. The spool sits in a directory of its own (mkdtemp makes it
@@ -15,13 +24,24 @@ export class SpooledBackup {
     private readonly directory: string
   ) {}
 
-  /** Reading the whole archive before any write is the verification: a truncated or corrupt tarball fails here. */
-  static async open(store: ObjectStore, backupName: string, tempDirectory: string): Promise<SpooledBackup> {
+  /**
+   * Reading the whole archive before any write is the verification: a truncated, corrupt or oversized tarball
+   * fails here, and leaves nothing in `tempDirectory`.
+   */
+  static async open(store: ObjectStore, backupName: string, tempDirectory: string, options: SpoolOptions = {}): Promise<SpooledBackup> {
+    const limits = options.limits ?? DEFAULT_ARCHIVE_LIMITS;
     const directory = await mkdtemp(path.join(tempDirectory, 'kube-restore-'));
+    let index: SpooledArchiveIndex | undefined;
     try {
-      const index = await indexArchive(await store.get(backupKeys(backupName).tarball), path.join(directory, 'backup.tar'));
+      try {
+        index = await indexArchive(await store.get(backupKeys(backupName).tarball), path.join(directory, 'backup.tar'), limits);
+      } catch (err) {
+        throw err instanceof ArchiveLimitError ? overLimit(err, backupName, limits) : err;
+      }
+      if (options.warn) reportIgnored(index, options.warn);
       return new SpooledBackup(new BackupCatalog(index), directory);
     } catch (err) {
+      await index?.close().catch(() => {});
       await removeDirectory(directory);
       throw err;
     }
@@ -34,6 +54,25 @@ export class SpooledBackup {
       await removeDirectory(this.directory);
     }
   }
+}
+
+/** The archive layer's message, and what the user can do about it: raise max-archive-size, or nothing. */
+function overLimit(err: ArchiveLimitError, backupName: string, limits: ArchiveLimits): Error {
+  let fix: string;
+  if (err.kind === 'entry') {
+    fix = 'No Kubernetes object comes near that size (the API server refuses writes over 3 MiB), so the entry is no object a restore could create, and this limit has no input';
+  } else {
+    // The index's memory budget follows max-archive-size (archiveLimits), so the same input raises both.
+    const suggestion = Math.max(50, Math.ceil((2 * limits.maxArchiveSize) / GiB));
+    fix = `If backup '${backupName}' is genuine, raise the input max-archive-size (now ${formatBytes(limits.maxArchiveSize)}), for example to ${suggestion}Gi`;
+  }
+  return new Error(`backup '${backupName}' was not restored: ${err.message}. ${fix}. Nothing was written to the cluster`, { cause: err });
+}
+
+function reportIgnored(index: SpooledArchiveIndex, warn: (message: string) => void): void {
+  for (const { path: entry, reason } of index.ignored) warn(`archive entry '${entry}' left out: ${reason}`);
+  const unlisted = index.ignoredCount - index.ignored.length;
+  if (unlisted > 0) warn(`${unlisted} more archive entries left out (links, special files or unsafe names)`);
 }
 
 function removeDirectory(directory: string): Promise<void> {
