@@ -25,10 +25,13 @@ export interface CollectedItem {
   object: KubeObject;
 }
 
-/** Called around each pod: pre hooks may veto the pod (returns false), post hooks run after it is written. */
+/** Runs each pod's hooks around its write (see pod-hook-runner.ts for the order and the guarantees). */
 export interface PodHooks {
-  before(pod: KubeObject): Promise<boolean>;
-  after(pod: KubeObject): Promise<void>;
+  /**
+   * Pre hooks, then `write` unless they veto the pod, then post hooks. Resolves whether the pod was written; rejects
+   * with write's failure (or `signal`'s reason) only after the post hooks that were due have run.
+   */
+  around(pod: KubeObject, write: () => Promise<void>, signal: AbortSignal): Promise<boolean>;
 }
 
 export interface CollectOptions {
@@ -39,6 +42,8 @@ export interface CollectOptions {
   pageSize: number;
   concurrency: number;
   hooks?: PodHooks;
+  /** The run's failure outside the walk (the upload broke): once aborted, no further item is taken, no hook starts. */
+  signal?: AbortSignal;
   logger: Logger;
   results: RunResults;
   /** Reported after each page, for progress lines. */
@@ -49,6 +54,10 @@ export interface CollectOptions {
  * Walks the cluster for a backup: namespaces first, then every namespaced resource (in parallel, page by page),
  * then cluster-scoped resources whole or only the items related to what was taken. Nothing is held beyond the
  * pages in flight; list failures become item errors and the walk goes on.
+ *
+ * Any other failure (the sink refusing an item, the run's signal) fails the backup: from then on no walk takes
+ * another item, so no pod's pre hooks start, and the walk only rejects once every walk in flight has stopped, so
+ * the post hooks of pods already hooked have run (and are recorded) before the run writes its results.
  */
 export async function collectItems(cluster: Cluster, sink: ItemSink, options: CollectOptions): Promise<{ items: number }> {
   const { scope, results, logger } = options;
@@ -61,43 +70,65 @@ export async function collectItems(cluster: Cluster, sink: ItemSink, options: Co
     if (preferred) items++;
   };
 
+  // The first failure stops every walk; `stop` also carries the run's own (an upload that broke).
+  const failure = new AbortController();
+  const stop = options.signal ? AbortSignal.any([options.signal, failure.signal]) : failure.signal;
+
   const namespaces = await includedNamespaces(cluster, scope, options);
   logger.info(`Namespaces in scope: ${namespaces.names.length ? namespaces.names.join(', ') : '(none)'}`);
   if (scope.namespacesResource) {
-    for (const ns of namespaces.objects) await accept(scope.namespacesResource, ns);
+    for (const ns of namespaces.objects) {
+      stop.throwIfAborted();
+      await accept(scope.namespacesResource, ns);
+    }
   }
 
   const walks: ScopedResource[] = [...scope.namespaced, ...(scope.clusterScopeMode === 'all' ? scope.clusterScoped : [])];
   const total = walks.length + (scope.clusterScopeMode === 'related' ? 1 : 0);
   const limit = pLimit(options.concurrency);
 
-  await Promise.all(
+  const walk = async (scoped: ScopedResource) => {
+    const versions = options.allApiVersions ? [scoped.resource.version, ...scoped.otherVersions] : [scoped.resource.version];
+    for (const [index, version] of versions.entries()) {
+      const preferred = index === 0;
+      const ref = resourceRefOf(scoped, version);
+      const targets = scoped.resource.namespaced && !scope.allNamespaces ? namespaces.names : [undefined];
+      for (const namespace of targets) {
+        for await (const object of listSelected(cluster, ref, namespace, options)) {
+          stop.throwIfAborted();
+          if (!keep(object, scope, namespaces.excludedByLabel)) continue;
+          const write = () => accept(scoped, object, version, preferred);
+          const hooked = preferred && scoped.groupResource === 'pods' && options.hooks;
+          const written = hooked ? await options.hooks!.around(object, write, stop) : (await write(), true);
+          if (written && preferred) noteRelated(scoped, object, related);
+        }
+      }
+    }
+    resourcesDone++;
+    options.onProgress?.({ items, resourcesDone, resourcesTotal: total });
+  };
+  const settled = await Promise.allSettled(
     walks.map((scoped) =>
       limit(async () => {
-        const versions = options.allApiVersions ? [scoped.resource.version, ...scoped.otherVersions] : [scoped.resource.version];
-        for (const [index, version] of versions.entries()) {
-          const preferred = index === 0;
-          const ref = resourceRefOf(scoped, version);
-          const targets = scoped.resource.namespaced && !scope.allNamespaces ? namespaces.names : [undefined];
-          for (const namespace of targets) {
-            for await (const object of listSelected(cluster, ref, namespace, options)) {
-              if (!keep(object, scope, namespaces.excludedByLabel)) continue;
-              const isPod = preferred && scoped.groupResource === 'pods' && options.hooks;
-              if (isPod && !(await options.hooks!.before(object))) continue;
-              await accept(scoped, object, version, preferred);
-              if (isPod) await options.hooks!.after(object);
-              if (preferred) noteRelated(scoped, object, related);
-            }
-          }
+        if (stop.aborted) return; // queued behind the failure: never started
+        try {
+          await walk(scoped);
+        } catch (err) {
+          failure.abort(err);
+          throw err;
         }
-        resourcesDone++;
-        options.onProgress?.({ items, resourcesDone, resourcesTotal: total });
       })
     )
   );
+  // The first failure, whichever walk (or the run) met it first; the others are its consequences.
+  if (stop.aborted) throw stop.reason;
+  for (const outcome of settled) if (outcome.status === 'rejected') throw outcome.reason;
 
   if (scope.clusterScopeMode === 'related') {
-    for await (const { scoped, object } of relatedClusterItems(cluster, scope, related, results, logger)) await accept(scoped, object);
+    for await (const { scoped, object } of relatedClusterItems(cluster, scope, related, results, logger)) {
+      stop.throwIfAborted();
+      await accept(scoped, object);
+    }
     resourcesDone++;
     options.onProgress?.({ items, resourcesDone, resourcesTotal: total });
   }

@@ -15,7 +15,7 @@ import { podHooks } from './pod-hook-runner.js';
 import { backupName } from './naming.js';
 import { progressReporter } from './progress.js';
 import { RunResults } from '../util/run-results.js';
-import { planBackupScope } from './scope.js';
+import { planBackupScope, type BackupScope } from './scope.js';
 import { clusterIdentity } from './cluster-identity.js';
 import { acquireLease, LeaseHeldError, type Lease, type LeaseOptions } from '../coordination/lease.js';
 import { isTwinRun } from './twin-run.js';
@@ -76,6 +76,8 @@ export async function runBackup(context: BackupContext, request: BackupRequest):
   }
   const startedAt = clock();
   const name = backupName({ name: settings.name, scheduleName: settings.scheduleName, now: startedAt, slot: request.slot });
+  // Resource names resolve only against the cluster's discovery: a typo must fail here, before the lease or any file.
+  const scope = planBackupScope(await cluster.discover(), settings.filters);
   const identity = await clusterIdentity(cluster);
   // A scheduled run started twice: the twin that finds its slot's backup done has nothing to do.
   const twin = await existingTwinBackup(store, name, request.slot, identity);
@@ -91,13 +93,13 @@ export async function runBackup(context: BackupContext, request: BackupRequest):
     // The twin may have finished while this run waited for the lease.
     const done = await existingTwinBackup(store, name, request.slot, identity);
     if (done) return skippedResult(name, store.url, startedAt, done, `backup ${name} of this cron slot was made from this cluster by another run`);
-    return await writeBackup(context, request, name, identity, lease);
+    return await writeBackup(context, request, { name, identity, lease, scope });
   } finally {
     await lease.release();
   }
 }
 
-async function writeBackup(context: BackupContext, request: BackupRequest, name: string, identity: string | undefined, lease: Lease): Promise<BackupResult> {
+async function writeBackup(context: BackupContext, request: BackupRequest, { name, identity, lease, scope }: { name: string; identity: string | undefined; lease: Lease; scope: BackupScope }): Promise<BackupResult> {
   const { cluster, store } = context;
   const clock = context.clock ?? (() => new Date());
   const { settings, location } = request;
@@ -105,8 +107,6 @@ async function writeBackup(context: BackupContext, request: BackupRequest, name:
   const keys = backupKeys(name);
   const log = new RunLog(context.logger, `backup=${VELERO_NAMESPACE}/${name}`, clock);
   const results = new RunResults();
-  const discovery = await cluster.discover();
-  const scope = planBackupScope(discovery, settings.filters);
   for (const warning of scope.warnings) {
     results.warning(warning);
     log.warn(warning);
@@ -116,8 +116,14 @@ async function writeBackup(context: BackupContext, request: BackupRequest, name:
 
   const sink = new ArchiveSink(new ArchiveWriter({ compressionLevel: settings.compressionLevel, mtime: startedAt }));
   const upload = store.put(keys.tarball, sink.writer.output, { contentType: 'application/gzip' });
-  // Surface an upload failure at once instead of after the walk (the archive would otherwise wait forever).
-  upload.catch((err: unknown) => sink.writer.abort(err instanceof Error ? err : new Error(String(err))));
+  // Surface an upload failure at once instead of after the walk (the archive would otherwise wait forever), and stop
+  // the walk: no pod's pre hooks start for a backup that has failed.
+  const uploadFailed = new AbortController();
+  upload.catch((err: unknown) => {
+    const error = err instanceof Error ? err : new Error(String(err));
+    uploadFailed.abort(error);
+    sink.writer.abort(error);
+  });
 
   let phase: BackupPhase;
   let failure: string | undefined;
@@ -131,6 +137,7 @@ async function writeBackup(context: BackupContext, request: BackupRequest, name:
       pageSize: settings.pageSize,
       concurrency: settings.concurrency,
       hooks: podHooks(cluster, settings.hooks, log, results),
+      signal: uploadFailed.signal,
       logger: log,
       results,
       onProgress: (done) => progress(done)

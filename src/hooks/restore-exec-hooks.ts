@@ -82,7 +82,8 @@ function plan(pod: KubeObject, source: string, label: string, hook: RestoreExecH
  * wait-timeout of its hooks has passed (or the default limit, when one of them gives none), a pod that is gone or has
  * finished, an exec error, a non-zero exit: each fails the hook, a warning under on-error Continue, and under Fail an
  * error that also leaves the pod's remaining hooks unrun. A hook with a problem fails at once, before any waiting.
- * Output goes to the logger; failures are returned, not logged. Commands are never logged or put in messages.
+ * Of a hook's output the log gets only its size, and a failure's message the masked last line of its stderr
+ * (hooks/hook-output.ts); failures are returned, not logged. Commands are never logged or put in messages.
  */
 export async function runRestoreExecHooks(
   cluster: Pick<Cluster, 'get' | 'exec'>,

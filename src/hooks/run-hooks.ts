@@ -2,6 +2,7 @@ import type { Cluster, ExecResult, ExecTarget } from '../kube/cluster.js';
 import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { hooksForPod, type PlannedHook } from './pod-hooks.js';
+import { exitFailure, maskCredentials, outputSizes } from './hook-output.js';
 import type { KubeObject } from '../model/kube-object.js';
 import type { BackupHooksSpec, HookPhase } from './hook-types.js';
 
@@ -14,16 +15,32 @@ export interface HookRunResult {
   warnings: readonly string[];
 }
 
+export interface RunPodHooksOptions {
+  /**
+   * Once aborted (the backup failed), no further hook of the phase starts; one already running finishes. For pre
+   * hooks only: post hooks undo what pre hooks did and always run to the end.
+   */
+  signal?: AbortSignal;
+}
+
 /** Shared and frozen: the answer for the many pods without hooks costs nothing. */
 const NOTHING_RAN: HookRunResult = Object.freeze({ ran: 0, errors: Object.freeze([]), warnings: Object.freeze([]) });
 
 /**
  * Runs a pod's hooks of one phase in order. A failure (problem in the hook, pod not Running, exec error, non-zero exit,
  * timeout) is a warning under on-error Continue, and under Fail an error that also stops the phase's remaining hooks.
- * Hook output goes to the logger at info; failures are returned, not logged, so the caller reports each once.
+ * Of the hook's output only its size is logged, and a failure's masked last line of stderr is in its message
+ * (hook-output.ts has the rule); failures are returned, not logged, so the caller reports each once.
  * Commands are never logged or put in messages: they may carry credentials.
  */
-export async function runPodHooks(cluster: Pick<Cluster, 'exec'>, pod: KubeObject, phase: HookPhase, spec: BackupHooksSpec, logger: Logger): Promise<HookRunResult> {
+export async function runPodHooks(
+  cluster: Pick<Cluster, 'exec'>,
+  pod: KubeObject,
+  phase: HookPhase,
+  spec: BackupHooksSpec,
+  logger: Logger,
+  options: RunPodHooksOptions = {}
+): Promise<HookRunResult> {
   const planned = hooksForPod(pod, phase, spec);
   if (planned.length === 0) return NOTHING_RAN;
 
@@ -42,6 +59,10 @@ export async function runPodHooks(cluster: Pick<Cluster, 'exec'>, pod: KubeObjec
   const errors: string[] = [];
   const warnings: string[] = [];
   for (const [index, step] of planned.entries()) {
+    if (options.signal?.aborted) {
+      logger.info(`pod ${podName}: ${planned.length - index} ${phase} hook(s) not started, the backup has failed`);
+      break;
+    }
     const where = `${phase} hook ${step.label} on pod ${podName}${step.container ? ` (container ${step.container})` : ''}`;
     let failure = step.problem ?? notRunning;
     if (failure === undefined) {
@@ -68,20 +89,20 @@ async function execHook(cluster: Pick<Cluster, 'exec'>, target: ExecTarget, step
 }
 
 /**
- * Runs one hook command in a container: undefined on success, else what went wrong (without the command or its
- * output). Output lines go to the logger at info, each prefixed with `tag`. Shared with restore exec hooks.
+ * Runs one hook command in a container: undefined on success, else what went wrong (without the command, and of its
+ * output only the masked last line of stderr). The log gets one line, prefixed with `tag`: the exit code and the
+ * output's size, never the output (see hook-output.ts). Shared with restore exec hooks.
  */
 export async function execHookCommand(cluster: Pick<Cluster, 'exec'>, target: ExecTarget, command: string[], timeoutMs: number, tag: string, logger: Logger): Promise<string | undefined> {
   let result: ExecResult | 'timeout';
   try {
     result = await execWithin(cluster, target, command, timeoutMs);
   } catch (err) {
-    return `could not exec: ${withoutCommand(errorMessage(err), command)}`;
+    return `could not exec: ${maskCredentials(withoutCommand(errorMessage(err), command))}`;
   }
   if (result === 'timeout') return `timed out after ${timeoutMs / 1000}s (the command may still be running in the container)`;
-  logOutput(logger, tag, 'stdout', result.stdout);
-  logOutput(logger, tag, 'stderr', result.stderr);
-  return result.exitCode === 0 ? undefined : `exited with code ${result.exitCode}`;
+  logger.info(`${tag} exited with code ${result.exitCode} (${outputSizes(result.stdout, result.stderr)})`);
+  return exitFailure(result.exitCode, result.stderr);
 }
 
 /**
@@ -106,10 +127,4 @@ async function execWithin(cluster: Pick<Cluster, 'exec'>, target: ExecTarget, co
 /** Exec errors may quote the argv (the exec adapter's own timeout message does); a hook command can hold a password. */
 function withoutCommand(message: string, command: string[]): string {
   return message.split(JSON.stringify(command)).join('<hook command>');
-}
-
-function logOutput(logger: Logger, tag: string, stream: 'stdout' | 'stderr', text: string): void {
-  const trimmed = text.trim();
-  if (!trimmed) return;
-  for (const line of trimmed.split('\n')) logger.info(`${tag} ${stream}: ${line.trimEnd()}`);
 }

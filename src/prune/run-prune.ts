@@ -1,7 +1,7 @@
 import type { Cluster } from '../kube/cluster.js';
 import type { LocationPolicy } from '../settings/backup-settings.js';
 import type { PruneSettings } from '../settings/lifecycle-settings.js';
-import { readStoredBackup, statusOf, type StoredBackup } from '../persistence/stored-backups.js';
+import { leftAloneReason, readStoredBackup, recordOwner, statusOf, type LocationIdentity, type StoredBackup } from '../persistence/stored-backups.js';
 import { BACKUPS_FOLDER, backupKeys, nameOfFolder, restoreKeys } from '../storage/layout.js';
 import { acquireLease, LeaseLostError, type Lease, type LeaseOptions } from '../coordination/lease.js';
 import type { ObjectInfo, ObjectStore } from '../storage/object-store.js';
@@ -58,6 +58,8 @@ export interface PrunedBackup {
   bytes: number;
   /** Whether the cluster's Backup object was deleted too. */
   recordDeleted: boolean;
+  /** Why a Backup object of that name was left in the cluster: it is not (or may not be) this location's. */
+  recordLeftAlone?: string;
 }
 
 export interface KeptBackup {
@@ -166,8 +168,15 @@ async function prune(context: PruneContext, { settings, location }: PruneRequest
       recordDeleted: false
     };
     try {
-      await deleteBackup(context, pruned, backup, restores, settings.dryRun);
-      if (!settings.dryRun && context.cluster) pruned.recordDeleted = await deleteRecord(context.cluster, decision.name, settings.veleroNamespace, location.name, warn);
+      await deleteBackup(context, pruned, backup, restores, settings.dryRun, () => lease?.assertHeld());
+      if (!settings.dryRun && context.cluster) {
+        const outcome = await deleteRecord(context.cluster, decision.name, settings.veleroNamespace, { name: location.name, url: store.url }, warn);
+        pruned.recordDeleted = outcome === 'deleted';
+        if (typeof outcome === 'object') {
+          pruned.recordLeftAlone = outcome.leftAlone;
+          logger.info(`Left Backup ${settings.veleroNamespace}/${decision.name} alone: ${outcome.leftAlone}`);
+        }
+      }
       result.deleted.push(pruned);
       result.freedBytes += pruned.bytes;
       const what = decision.reason === 'expired' ? `expired ${pruned.expiration}` : 'unfinished';
@@ -183,7 +192,15 @@ async function prune(context: PruneContext, { settings, location }: PruneRequest
 }
 
 /** Deletes (or, in a dry run, measures) one backup folder and the restores made from it, in the safe order. */
-async function deleteBackup(context: PruneContext, pruned: PrunedBackup, backup: KubeObject | undefined, restores: RestoreIndex, dryRun: boolean): Promise<void> {
+async function deleteBackup(
+  context: PruneContext,
+  pruned: PrunedBackup,
+  backup: KubeObject | undefined,
+  restores: RestoreIndex,
+  dryRun: boolean,
+  /** Throws once the lease is lost (taken over, or expired in a stall): checked before every deletion. */
+  assertHeld: () => void
+): Promise<void> {
   const { store } = context;
   const keys = backupKeys(pruned.name);
   const folder = await listAll(store, keys.folder);
@@ -198,33 +215,48 @@ async function deleteBackup(context: PruneContext, pruned: PrunedBackup, backup:
   if (!folder.some((o) => o.key === marker)) {
     await store.put(marker, `${JSON.stringify({ reason: pruned.reason, expiration: pruned.expiration }, null, 2)}\n`, { contentType: 'application/json' });
   }
-  if (backup && context.snapshots) await context.snapshots.deleteSnapshots(backup);
-  if (folder.some((o) => o.key === keys.metadata)) await store.deleteMany([keys.metadata]);
+  const deleteKeys = async (keysToDelete: string[]) => {
+    assertHeld();
+    await store.deleteMany(keysToDelete);
+  };
+  if (backup && context.snapshots) {
+    assertHeld();
+    await context.snapshots.deleteSnapshots(backup);
+  }
+  if (folder.some((o) => o.key === keys.metadata)) await deleteKeys([keys.metadata]);
   for (const restore of restoreObjects) {
     const record = restoreKeys(restore.name).metadata;
-    await store.deleteMany(restore.objects.map((o) => o.key).filter((key) => key !== record));
-    await store.deleteMany([record]);
+    await deleteKeys(restore.objects.map((o) => o.key).filter((key) => key !== record));
+    await deleteKeys([record]);
   }
-  await store.deleteMany(folder.map((o) => o.key).filter((key) => key !== keys.metadata && key !== marker));
-  await store.deleteMany([marker]);
+  await deleteKeys(folder.map((o) => o.key).filter((key) => key !== keys.metadata && key !== marker));
+  await deleteKeys([marker]);
   restores.byBackup.delete(pruned.name);
 }
 
 /**
- * Deletes the cluster's Backup object of a pruned backup, if it belongs to this location. Failing to is a warning:
- * the next sync deletes a record whose folder is gone.
+ * Deletes the cluster's Backup object of a pruned backup, if it is this location's (its name and its URL: see
+ * recordOwner); a record of the same backup name from another location, or one that does not say which location it
+ * came from (Velero's, an older version's), is left alone and said so. Failing to delete is a warning: the next
+ * sync deletes a record of this location whose folder is gone.
  */
-async function deleteRecord(cluster: Cluster, name: string, namespace: string, locationName: string, warn: (message: string) => void): Promise<boolean> {
+async function deleteRecord(
+  cluster: Cluster,
+  name: string,
+  namespace: string,
+  location: LocationIdentity,
+  warn: (message: string) => void
+): Promise<'deleted' | 'absent' | { leftAlone: string }> {
   try {
     const record = await cluster.get(BACKUP_REF, name, namespace);
-    if (!record) return false;
-    const location = record.metadata.labels?.[LABELS.storageLocation] ?? (record.spec as { storageLocation?: string } | undefined)?.storageLocation;
-    if (location !== locationName) return false;
-    return await cluster.delete(BACKUP_REF, name, { namespace });
+    if (!record) return 'absent';
+    const owner = recordOwner(record, location);
+    if (owner.owner !== 'this-location') return { leftAlone: leftAloneReason(owner, location) };
+    return (await cluster.delete(BACKUP_REF, name, { namespace })) ? 'deleted' : 'absent';
   } catch (err) {
     // A cluster without the Backup CRD answers 404, which get() already maps to undefined.
     warn(`Backup ${name}: could not delete its Backup object in namespace ${namespace}: ${errorMessage(err)}`);
-    return false;
+    return 'absent';
   }
 }
 

@@ -1,11 +1,10 @@
 import type { BackupHooksSpec } from '../hooks/hook-types.js';
 import { parseLabelSelector, type LabelSelector } from '../kube/label-selector.js';
 import { parseBackupHooksSpec } from './hook-specs.js';
-import { RESOURCE_NAME } from '../storage/layout.js';
 import { InputError } from '../util/errors.js';
 import { formatGoDuration, parseGoDuration } from '../util/duration.js';
 import { readBoolean, readChoice, readPositiveInteger, type InputReader } from './input-reader.js';
-import { splitList } from '../util/lists.js';
+import { checkName, parseNamespacePatterns, parseResourceNames } from './names.js';
 import type { ScopeFilters } from './scope-filters.js';
 
 export const ACCESS_MODES = ['ReadWrite', 'ReadOnly'] as const;
@@ -71,10 +70,10 @@ export function parseBackupSettings(reader: InputReader): BackupSettings {
     ttlMs,
     ttl: formatGoDuration(ttlMs),
     filters: {
-      includeNamespaces: splitList(reader.get('include-namespaces')),
-      excludeNamespaces: splitList(reader.get('exclude-namespaces')),
-      includeResources: splitList(reader.get('include-resources')),
-      excludeResources: splitList(reader.get('exclude-resources')),
+      includeNamespaces: parseNamespacePatterns(reader.get('include-namespaces'), 'include-namespaces'),
+      excludeNamespaces: parseNamespacePatterns(reader.get('exclude-namespaces'), 'exclude-namespaces'),
+      includeResources: parseResourceNames(reader.get('include-resources'), 'include-resources'),
+      excludeResources: parseResourceNames(reader.get('exclude-resources'), 'exclude-resources'),
       includeClusterResources: includeCluster === undefined || includeCluster === 'auto' ? undefined : readBoolean(reader, 'include-cluster-resources', false)
     },
     labelSelector: labelSelector === undefined ? undefined : parseLabelSelector(labelSelector, 'selector'),
@@ -86,10 +85,4 @@ export function parseBackupSettings(reader: InputReader): BackupSettings {
     compressionLevel: readPositiveInteger(reader, 'compression-level', DEFAULT_COMPRESSION_LEVEL, 9),
     failOnPartial: readBoolean(reader, 'fail-on-partial', false)
   };
-}
-
-function checkName(input: string, value: string, max = 63): void {
-  if (value.length > max || !RESOURCE_NAME.test(value)) {
-    throw new InputError(input, `'${value}' is not a valid name`, `Use at most ${max} lower-case letters, digits, '-' or '.', starting and ending with a letter or digit`);
-  }
 }

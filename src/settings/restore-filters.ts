@@ -1,7 +1,7 @@
 import { parseLabelSelector, type LabelSelector } from '../kube/label-selector.js';
-import { splitList } from '../util/lists.js';
 import { InputError } from '../util/errors.js';
 import { parseIncludeNames, type IncludeName } from './include-names.js';
+import { parseNamespacePatterns, parseResourceNames } from './names.js';
 
 /** What a restore selects, with Velero's meaning (its Restore spec), plus include-names. */
 export interface RestoreFilters {
@@ -43,10 +43,10 @@ export function parseRestoreFilters(raw: RawRestoreFilters): RestoreFilters {
     throw new InputError('or-selector', 'cannot be combined with selector', 'Use one of selector or or-selector, as Velero does');
   }
   const filters: RestoreFilters = {
-    includeNamespaces: splitList(raw.includeNamespaces),
-    excludeNamespaces: splitList(raw.excludeNamespaces),
-    includeResources: splitList(raw.includeResources),
-    excludeResources: splitList(raw.excludeResources),
+    includeNamespaces: parseNamespacePatterns(raw.includeNamespaces, 'include-namespaces'),
+    excludeNamespaces: parseNamespacePatterns(raw.excludeNamespaces, 'exclude-namespaces'),
+    includeResources: parseResourceNames(raw.includeResources, 'include-resources'),
+    excludeResources: parseResourceNames(raw.excludeResources, 'exclude-resources'),
     includeClusterResources: raw.includeClusterResources,
     orLabelSelectors: orSelectors.map((s) => parseLabelSelector(s, 'or-selector')),
     includeNames: parseIncludeNames(raw.includeNames, 'include-names')

@@ -4,9 +4,9 @@ import { parseRestoreHooksSpec } from './restore-hook-specs.js';
 import type { BackupChoice } from '../persistence/choose-backup.js';
 import { parseNamespaceMappings, parseStorageClassMappings } from './mappings.js';
 import type { ResourceModifiers } from './resource-modifier-rules.js';
-import { RESOURCE_NAME } from '../storage/layout.js';
 import { InputError } from '../util/errors.js';
 import { splitList } from '../util/lists.js';
+import { checkName } from './names.js';
 import { readBoolean, readChoice, readPositiveInteger, type InputReader } from './input-reader.js';
 import { parseRestoreFilters, type RestoreFilters } from './restore-filters.js';
 import { parseResourceModifiers } from './resource-modifiers.js';
@@ -44,14 +44,14 @@ export function parseRestoreSettings(reader: InputReader): RestoreSettings {
   const fromSchedule = reader.get('from-schedule');
   if (fromBackup && fromSchedule) throw new InputError('from-schedule', 'cannot be combined with from-backup', 'Name a backup, or a schedule whose newest Completed backup to restore');
   let backup: BackupChoice;
+  if (fromSchedule) checkName('from-schedule', fromSchedule);
+  if (fromBackup && fromBackup !== 'latest') checkName('from-backup', fromBackup);
   if (fromSchedule) backup = { kind: 'schedule', schedule: fromSchedule };
   else if (!fromBackup) throw new InputError('from-backup', 'is required for a restore', "Name a backup, or use 'latest' for the newest Completed one");
   else backup = fromBackup === 'latest' ? { kind: 'latest' } : { kind: 'name', name: fromBackup };
 
   const restoreName = reader.get('restore-name');
-  if (restoreName !== undefined && (restoreName.length > 63 || !RESOURCE_NAME.test(restoreName))) {
-    throw new InputError('restore-name', `'${restoreName}' is not a valid name`, "Use at most 63 lower-case letters, digits, '-' or '.'");
-  }
+  if (restoreName !== undefined) checkName('restore-name', restoreName);
   const includeCluster = reader.get('include-cluster-resources');
   return {
     backup,

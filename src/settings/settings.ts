@@ -53,13 +53,17 @@ export function parseS3Options(reader: InputReader): S3Options {
       throw new InputError('s3-endpoint', `'${endpoint}' is not an http(s) URL`, 'Use for example https://minio.example.com:9000');
     }
   }
+  const region = reader.get('s3-region');
+  if (region !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(region)) {
+    throw new InputError('s3-region', `'${region}' is not a region name`, 'Use the region as the store names it, such as eu-central-1 (AWS) or RegionOne (OpenStack)');
+  }
   const caCert = reader.get('s3-ca-cert');
   if (caCert !== undefined && !caCert.includes('-----BEGIN CERTIFICATE-----')) {
     throw new InputError('s3-ca-cert', 'is not a PEM certificate', 'Pass the CA bundle content, starting with -----BEGIN CERTIFICATE-----');
   }
   return {
     endpoint,
-    region: reader.get('s3-region'),
+    region,
     // Custom endpoints (MinIO, Swift, Ceph) nearly always need path-style addressing; AWS itself prefers virtual hosts.
     forcePathStyle: readBoolean(reader, 's3-force-path-style', endpoint !== undefined),
     caCert,

@@ -1,11 +1,14 @@
-import type { StoredBackup } from '../persistence/stored-backups.js';
+import { leftAloneReason, recordOwner, type StoredBackup } from '../persistence/stored-backups.js';
 import type { KubeObject } from '../model/kube-object.js';
-import { LABELS } from '../velero/vocabulary.js';
+import { ANNOTATIONS, LABELS } from '../velero/vocabulary.js';
 
 /**
  * Which Backup objects sync creates and deletes: the pure decision. Object storage is the truth (Velero's backup
- * sync controller): a backup folder with a valid velero-backup.json and no Backup object of that name gets one; a
- * Completed or PartiallyFailed Backup object of this location whose folder is gone is deleted.
+ * sync controller): a backup folder with a valid velero-backup.json and no Backup object of that name gets one,
+ * marked with this location's URL; a Completed or PartiallyFailed Backup object of this location whose folder is
+ * gone is deleted. "Of this location" means its name and its URL (annotation kube-backup.io/location): two prefixes
+ * of a bucket usually share the name `default`, and a sync of one must not delete the other's records. A record of
+ * this name without the annotation (Velero's, an older version's) may be either's, so it is only reported.
  */
 export interface SyncInput {
   /** Every folder under backups/, read. */
@@ -13,6 +16,8 @@ export interface SyncInput {
   /** The Backup objects in the namespace. */
   records: readonly KubeObject[];
   locationName: string;
+  /** The store's URL, recorded in each created record and compared with the records' own. */
+  locationUrl: string;
   namespace: string;
 }
 
@@ -23,16 +28,19 @@ export interface SyncPlan {
   delete: string[];
   /** Backups already recorded. */
   present: string[];
-  /** Folders that cannot be synced, and why (corrupt velero-backup.json). */
+  /** Folders that cannot be synced, and why (corrupt velero-backup.json, a record of that name of another location). */
   skipped: { name: string; problem: string }[];
+  /** Finished records of this location name whose folder is gone, not deleted: they may not be this location's. */
+  leftAlone: { name: string; reason: string }[];
 }
 
 /** Phases of a Backup object that only a finished backup has; others may belong to a backup still being written. */
 export const SYNCED_PHASES: ReadonlySet<string> = new Set(['Completed', 'PartiallyFailed']);
 
 export function planSync(input: SyncInput): SyncPlan {
-  const plan: SyncPlan = { create: [], delete: [], present: [], skipped: [] };
-  const recorded = new Set(input.records.map((r) => r.metadata.name));
+  const plan: SyncPlan = { create: [], delete: [], present: [], skipped: [], leftAlone: [] };
+  const location = { name: input.locationName, url: input.locationUrl };
+  const recorded = new Map(input.records.map((r) => [r.metadata.name, r]));
   const folders = new Set(input.stored.map((s) => s.name));
   for (const stored of input.stored) {
     if (stored.state === 'unfinished') continue;
@@ -45,15 +53,24 @@ export function planSync(input: SyncInput): SyncPlan {
       plan.skipped.push({ name: stored.name, problem });
       continue;
     }
-    if (recorded.has(stored.name)) plan.present.push(stored.name);
-    else plan.create.push(recordFor(stored.backup, input.locationName, input.namespace));
+    const existing = recorded.get(stored.name);
+    if (!existing) {
+      plan.create.push(recordFor(stored.backup, input.locationName, input.namespace, input.locationUrl));
+      continue;
+    }
+    const owner = recordOwner(existing, location);
+    // The same name recorded from another location of this name: a different backup, which keeps its record.
+    if (owner.owner === 'other-location') plan.skipped.push({ name: stored.name, problem: `a Backup object of this name records another location (${owner.url}); it is left as it is` });
+    else plan.present.push(stored.name);
   }
   for (const record of input.records) {
     const name = record.metadata.name;
     if (!name || folders.has(name)) continue;
-    if (record.metadata.labels?.[LABELS.storageLocation] !== input.locationName) continue;
     const phase = (record.status as { phase?: string } | undefined)?.phase;
-    if (phase && SYNCED_PHASES.has(phase)) plan.delete.push(name);
+    if (!phase || !SYNCED_PHASES.has(phase)) continue;
+    const owner = recordOwner(record, location);
+    if (owner.owner === 'this-location') plan.delete.push(name);
+    else if (owner.owner === 'unmarked') plan.leftAlone.push({ name, reason: leftAloneReason(owner, location) });
   }
   return plan;
 }
@@ -75,10 +92,11 @@ const SERVER_FIELDS = ['uid', 'resourceVersion', 'generation', 'selfLink', 'crea
 /**
  * The Backup object to create for a stored backup: in `namespace`, with spec.storageLocation and the
  * storage-location label naming this location (the location may have another name in this cluster than in the one
- * that wrote it, as Velero's sync does). Owner references are dropped: they point at objects (a Schedule) of the
- * cluster that wrote the backup, and the garbage collector would delete the record at once.
+ * that wrote it, as Velero's sync does), and the annotation kube-backup.io/location holding its URL. Owner
+ * references are dropped: they point at objects (a Schedule) of the cluster that wrote the backup, and the garbage
+ * collector would delete the record at once.
  */
-export function recordFor(backup: KubeObject, locationName: string, namespace: string): KubeObject {
+export function recordFor(backup: KubeObject, locationName: string, namespace: string, locationUrl: string): KubeObject {
   const copy = structuredClone(backup);
   const metadata = copy.metadata;
   for (const field of SERVER_FIELDS) delete metadata[field];
@@ -86,6 +104,7 @@ export function recordFor(backup: KubeObject, locationName: string, namespace: s
   delete metadata.generateName;
   metadata.namespace = namespace;
   metadata.labels = { ...(metadata.labels ?? {}), [LABELS.storageLocation]: locationName };
+  metadata.annotations = { ...(metadata.annotations ?? {}), [ANNOTATIONS.location]: locationUrl };
   copy.spec = { ...((copy.spec as Record<string, unknown> | undefined) ?? {}), storageLocation: locationName };
   return copy;
 }

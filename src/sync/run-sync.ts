@@ -37,8 +37,13 @@ export interface SyncResult {
   deleted: string[];
   /** Backups the cluster already recorded. */
   present: number;
-  /** Folders not synced: a corrupt velero-backup.json, or a Backup object the API server refused. */
+  /** Folders not synced: a corrupt velero-backup.json, a Backup object the API server refused, or one of another location. */
   skipped: { name: string; problem: string }[];
+  /**
+   * Records of this location's name whose folder is gone, but which carry no location URL (Velero's, an older
+   * version's): they may be another prefix's, so sync never deletes them.
+   */
+  leftAlone: { name: string; reason: string }[];
   crdInstalled: boolean;
   namespaceCreated: boolean;
 }
@@ -65,7 +70,7 @@ export async function runSync(context: SyncContext, request: SyncRequest): Promi
 
 async function sync({ store, cluster, logger, clock = () => new Date(), crdTimeoutMs = 60_000 }: SyncContext, { settings, location }: SyncRequest): Promise<SyncResult> {
   const namespace = settings.veleroNamespace;
-  const result: SyncResult = { location: store.url, namespace, created: [], deleted: [], present: 0, skipped: [], crdInstalled: false, namespaceCreated: false };
+  const result: SyncResult = { location: store.url, namespace, created: [], deleted: [], present: 0, skipped: [], leftAlone: [], crdInstalled: false, namespaceCreated: false };
 
   if (!(await servesBackups(cluster))) {
     if (!settings.installCrds) {
@@ -100,11 +105,15 @@ async function sync({ store, cluster, logger, clock = () => new Date(), crdTimeo
   const records: KubeObject[] = [];
   for await (const record of cluster.list(BACKUP_REF, { namespace })) records.push(record);
 
-  const plan = planSync({ stored, records, locationName: location.name, namespace });
+  const plan = planSync({ stored, records, locationName: location.name, locationUrl: store.url, namespace });
   result.present = plan.present.length;
   for (const skipped of plan.skipped) {
     result.skipped.push(skipped);
     logger.warn(`Backup ${skipped.name} is not synced: ${skipped.problem}`);
+  }
+  for (const left of plan.leftAlone) {
+    result.leftAlone.push(left);
+    logger.info(`Left Backup ${namespace}/${left.name} alone, though its folder is not in ${store.url}: ${left.reason}`);
   }
   for (const record of plan.create) {
     const name = record.metadata.name!;
@@ -127,7 +136,9 @@ async function sync({ store, cluster, logger, clock = () => new Date(), crdTimeo
       logger.info(`Deleted Backup ${namespace}/${name}: its folder is gone from ${store.url}`);
     }
   }
-  logger.info(`Synced ${store.url} into ${cluster.server}: ${result.created.length} created, ${result.deleted.length} deleted, ${result.present} already present, ${result.skipped.length} skipped`);
+  logger.info(
+    `Synced ${store.url} into ${cluster.server}: ${result.created.length} created, ${result.deleted.length} deleted, ${result.present} already present, ${result.skipped.length} skipped, ${result.leftAlone.length} left alone`
+  );
   return result;
 }
 

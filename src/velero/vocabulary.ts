@@ -16,7 +16,13 @@ export const ANNOTATIONS = {
   sourceServer: 'kube-backup.io/source-server',
   tool: 'kube-backup.io/created-by',
   /** Selectors Velero's metav1 fields cannot hold (`version>2`), as typed. */
-  labelSelectors: 'kube-backup.io/label-selectors'
+  labelSelectors: 'kube-backup.io/label-selectors',
+  /**
+   * On a Backup object in a cluster: the location (its URL: `s3://bucket/prefix`, `file:///dir`) whose backup it
+   * records. Location names are not unique (every location is `default` by default), so sync and prune act only on
+   * the records whose annotation names their own location.
+   */
+  location: 'kube-backup.io/location'
 } as const;
 
 export const VELERO_NAMESPACE = 'velero';

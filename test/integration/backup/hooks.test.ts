@@ -53,13 +53,14 @@ const sh = (script: string) => ['/bin/sh', '-c', script];
 const specOf = (value: unknown) => parseBackupHooksSpec(JSON.stringify(value));
 
 describe('backup hooks on a real cluster', () => {
-  it('runs a pre hook from annotations, logging its output', async () => {
+  it('runs a pre hook from annotations, logging its exit code and output size, not its output', async () => {
     const logger = new MemoryLogger();
     const result = await runPodHooks(cluster, pods.annotated!, 'pre', NO_SPEC, logger);
     expect(result).toEqual({ ran: 1, errors: [], warnings: [] });
     expect(await readMarker('annotated', '/tmp/marker')).toBe('frozen');
     expect(await readMarker('annotated', '/tmp/post-marker')).toBeUndefined();
-    expect(logger.lines).toContainEqual({ level: 'info', message: `[${ns}/annotated pre from annotations] stdout: froze it` });
+    expect(logger.lines).toContainEqual({ level: 'info', message: `[${ns}/annotated pre from annotations] exited with code 0 (stdout 9 bytes, stderr 0 bytes)` });
+    expect(logger.lines.some((l) => l.message.includes('froze it'))).toBe(false);
     expect(logger.lines.some((l) => l.message.includes('/tmp/marker'))).toBe(false);
 
     expect(await runPodHooks(cluster, pods.annotated!, 'post', NO_SPEC, logger)).toEqual({ ran: 1, errors: [], warnings: [] });
@@ -90,8 +91,8 @@ describe('backup hooks on a real cluster', () => {
     const result = await runPodHooks(cluster, pods.worker!, 'pre', spec, logger);
     expect(result.ran).toBe(2);
     expect(result.warnings).toEqual([]);
-    expect(result.errors).toEqual([`pre hook 'stop'[1] on pod ${ns}/worker (container main) failed: exited with code 3; 1 later pre hook(s) of this pod not run`]);
-    expect(logger.lines).toContainEqual({ level: 'info', message: `[${ns}/worker pre 'stop'[1]] stderr: broken` });
+    expect(result.errors).toEqual([`pre hook 'stop'[1] on pod ${ns}/worker (container main) failed: exited with code 3 (last line of stderr: "broken"); 1 later pre hook(s) of this pod not run`]);
+    expect(logger.lines).toContainEqual({ level: 'info', message: `[${ns}/worker pre 'stop'[1]] exited with code 3 (stdout 0 bytes, stderr 7 bytes)` });
     expect(await readMarker('worker', '/tmp/fail-1')).toBe('1');
     expect(await readMarker('worker', '/tmp/fail-3')).toBeUndefined();
   });

@@ -109,20 +109,23 @@ describe('sync of cluster A backups into cluster B', () => {
     const keys: string[] = [];
     for await (const info of store.list(backupKeys(gone).folder)) keys.push(info.key);
     await store.deleteMany(keys);
-    const extra = (name: string, phase: string, location: string): KubeObject => ({
+    // Records of this location carry its URL; one without it (Velero's own, an older version's) is never deleted.
+    const extra = (name: string, phase: string, location: string, url: string | null = store.url): KubeObject => ({
       apiVersion: 'velero.io/v1',
       kind: 'Backup',
-      metadata: { name, namespace: recordsNamespace, labels: { 'velero.io/storage-location': location } },
+      metadata: { name, namespace: recordsNamespace, labels: { 'velero.io/storage-location': location }, ...(url ? { annotations: { 'kube-backup.io/location': url } } : {}) },
       spec: { storageLocation: location },
       status: { phase }
     });
     await clusterB.create(BACKUP_REF, extra('partial-gone', 'PartiallyFailed', 'from-cluster-a'));
     await clusterB.create(BACKUP_REF, extra('in-progress', 'InProgress', 'from-cluster-a'));
     await clusterB.create(BACKUP_REF, extra('other-location', 'Completed', 'elsewhere'));
+    await clusterB.create(BACKUP_REF, extra('unmarked-gone', 'Completed', 'from-cluster-a', null));
 
     const result = await sync();
     expect(result.deleted.sort()).toEqual([gone, 'partial-gone'].sort());
     expect(result.created).toEqual([]);
-    expect((await records()).map((r) => r.metadata.name)).toEqual([...names.slice(1), 'in-progress', 'other-location'].sort());
+    expect(result.leftAlone.map((r) => r.name)).toEqual(['unmarked-gone']);
+    expect((await records()).map((r) => r.metadata.name)).toEqual([...names.slice(1), 'in-progress', 'other-location', 'unmarked-gone'].sort());
   });
 });

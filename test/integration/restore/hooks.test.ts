@@ -129,9 +129,9 @@ describe('restore exec hooks on a real cluster', () => {
       runRestoreExecHooks(cluster, fail, restoreExecHooksFor(fail, NO_SPEC), logger, POLL),
       runRestoreExecHooks(cluster, goOn, restoreExecHooksFor(goOn, NO_SPEC), logger, POLL)
     ]);
-    expect(failed).toEqual({ ran: 1, errors: [`post-restore hook from annotations on pod ${ns}/fail (container main) failed: exited with code 3`], warnings: [] });
-    expect(continued).toEqual({ ran: 1, errors: [], warnings: [`post-restore hook from annotations on pod ${ns}/go-on (container main) failed (on-error Continue): exited with code 3`] });
-    expect(logger.lines).toContainEqual({ level: 'info', message: `[${ns}/fail post-restore from annotations] stderr: broken` });
+    expect(failed).toEqual({ ran: 1, errors: [`post-restore hook from annotations on pod ${ns}/fail (container main) failed: exited with code 3 (last line of stderr: "broken")`], warnings: [] });
+    expect(continued).toEqual({ ran: 1, errors: [], warnings: [`post-restore hook from annotations on pod ${ns}/go-on (container main) failed (on-error Continue): exited with code 3 (last line of stderr: "broken")`] });
+    expect(logger.lines).toContainEqual({ level: 'info', message: `[${ns}/fail post-restore from annotations] exited with code 3 (stdout 0 bytes, stderr 7 bytes)` });
   });
 
   it('fails with a clear message when the container never runs within the wait-timeout', async () => {

@@ -3,7 +3,7 @@ import { pruneOutputs, pruneSummary } from '../../../src/report/prune-report.js'
 import { runPrune, type PruneContext } from '../../../src/prune/run-prune.js';
 import type { PruneSettings } from '../../../src/settings/lifecycle-settings.js';
 import { backupKeys, restoreKeys } from '../../../src/storage/layout.js';
-import { LEASE_KEY, acquireLease } from '../../../src/coordination/lease.js';
+import { LEASE_KEY, LeaseLostError, acquireLease } from '../../../src/coordination/lease.js';
 import type { ObjectStore } from '../../../src/storage/object-store.js';
 import { MemoryLogger } from '../../../src/util/logger.js';
 import { MemoryStore } from '../lease/memory-store.js';
@@ -76,6 +76,25 @@ describe('runPrune', () => {
     expect(withoutLease[0]).toBe(backupKeys('old').metadata);
     expect(withoutLease.indexOf(restoreKeys('r1').metadata)).toBeGreaterThan(withoutLease.indexOf(restoreKeys('r1').logs));
     expect(withoutLease.indexOf(restoreKeys('r1').metadata)).toBeLessThan(withoutLease.indexOf(backupKeys('old').tarball));
+  });
+
+  it('stops deleting as soon as its lease has expired in a stall, before the next deletion', async () => {
+    const store = new MemoryStore();
+    await putBackup(store, 'old', -1);
+    await putRestore(store, 'r1', 'old');
+    let now = NOW;
+    // The run stalls (a frozen runner) right after its first deletion, for longer than the lease's TTL.
+    const stalling: ObjectStore = {
+      ...bind(store),
+      deleteMany: async (keys) => {
+        await store.deleteMany(keys);
+        if (!keys.includes(LEASE_KEY)) now = new Date(NOW.getTime() + 2 * 600_000);
+      }
+    };
+    await expect(runPrune(context(stalling, { clock: () => now }), { settings: settings(), location })).rejects.toThrow(LeaseLostError);
+    // Only the first deletion (velero-backup.json, which hides the backup) happened; the rest waits for the next prune.
+    expect(store.text(backupKeys('old').metadata)).toBeUndefined();
+    expect(store.keys().filter((k) => k.startsWith('backups/old/') || k.startsWith('restores/r1/')).length).toBeGreaterThan(1);
   });
 
   it('is finished by the next run when interrupted between objects', async () => {

@@ -15,10 +15,11 @@ function backup(name: string, extra: Partial<KubeObject> = {}): KubeObject {
 }
 
 const complete = (name: string, b: KubeObject = backup(name)): StoredBackup => ({ name, state: 'complete', backup: b });
+const URL = 's3://bucket/cluster-a';
 const record = (name: string, phase: string | undefined, location = 'default'): KubeObject => ({
   apiVersion: 'velero.io/v1',
   kind: 'Backup',
-  metadata: { name, namespace: 'velero', labels: { 'velero.io/storage-location': location } },
+  metadata: { name, namespace: 'velero', labels: { 'velero.io/storage-location': location }, annotations: { 'kube-backup.io/location': URL } },
   status: phase ? { phase } : {}
 });
 
@@ -37,6 +38,7 @@ describe('planSync', () => {
         record('bad', 'Completed')
       ],
       locationName: 'default',
+      locationUrl: URL,
       namespace: 'velero'
     });
     expect(plan.create.map((r) => r.metadata.name)).toEqual(['a']);
@@ -50,6 +52,7 @@ describe('planSync', () => {
       stored: [complete('a', backup('not-a')), complete('b', backup('b', { apiVersion: 'ark.heptio.com/v1' }))],
       records: [],
       locationName: 'default',
+      locationUrl: URL,
       namespace: 'velero'
     });
     expect(plan.create).toEqual([]);
@@ -76,12 +79,12 @@ describe('recordFor', () => {
         annotations: { 'velero.io/source-cluster-k8s-gitversion': 'v1.31.0' }
       }
     });
-    const created = recordFor(stored, 'default', 'backups');
+    const created = recordFor(stored, 'default', 'backups', URL);
     expect(created.metadata).toEqual({
       name: 'nightly-1',
       namespace: 'backups',
       labels: { 'velero.io/storage-location': 'default', 'velero.io/schedule-name': 'nightly' },
-      annotations: { 'velero.io/source-cluster-k8s-gitversion': 'v1.31.0' }
+      annotations: { 'velero.io/source-cluster-k8s-gitversion': 'v1.31.0', 'kube-backup.io/location': URL }
     });
     expect(created.spec).toEqual({ storageLocation: 'default', ttl: '720h0m0s' });
     expect(created.status).toEqual({ phase: 'Completed' });
@@ -90,7 +93,7 @@ describe('recordFor', () => {
   });
 
   it('adds labels and spec when the backup has none', () => {
-    const created = recordFor({ apiVersion: 'velero.io/v1', kind: 'Backup', metadata: { name: 'x' } }, 'default', 'velero');
+    const created = recordFor({ apiVersion: 'velero.io/v1', kind: 'Backup', metadata: { name: 'x' } }, 'default', 'velero', URL);
     expect(created.metadata.labels).toEqual({ 'velero.io/storage-location': 'default' });
     expect(created.spec).toEqual({ storageLocation: 'default' });
   });

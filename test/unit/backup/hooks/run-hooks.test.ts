@@ -51,14 +51,12 @@ describe('runPodHooks', () => {
     ]);
   });
 
-  it('logs trimmed output per line, prefixed with pod and hook, and never the command', async () => {
+  it('logs the exit code and the size of the output, prefixed with pod and hook, never the output or the command', async () => {
     const cluster = fakeCluster({ one: { exitCode: 0, stdout: '  flushed\nfrozen  \n', stderr: 'note\n' } });
     const logger = new MemoryLogger();
     await runPodHooks(cluster, pod(), 'pre', spec('resources: [{name: freeze, pre: [{exec: {command: [one, --password=hunter2]}}]}]'), logger);
     expect(logger.lines).toEqual([
-      { level: 'info', message: "[ns/p pre 'freeze'[0]] stdout: flushed" },
-      { level: 'info', message: "[ns/p pre 'freeze'[0]] stdout: frozen" },
-      { level: 'info', message: "[ns/p pre 'freeze'[0]] stderr: note" },
+      { level: 'info', message: "[ns/p pre 'freeze'[0]] exited with code 0 (stdout 19 bytes, stderr 5 bytes)" },
       { level: 'info', message: "pre hook 'freeze'[0] on pod ns/p (container main) succeeded" }
     ]);
   });
@@ -68,7 +66,7 @@ describe('runPodHooks', () => {
     const result = await runPodHooks(cluster, pod(), 'pre', threeHooks, new MemoryLogger());
     expect(result).toEqual({
       ran: 2,
-      errors: ["pre hook 'freeze'[1] on pod ns/p (container db) failed: exited with code 3; 1 later pre hook(s) of this pod not run"],
+      errors: ["pre hook 'freeze'[1] on pod ns/p (container db) failed: exited with code 3 (last line of stderr: \"boom\"); 1 later pre hook(s) of this pod not run"],
       warnings: []
     });
     expect(cluster.calls.map((c) => c.command[0])).toEqual(['one', 'two']);

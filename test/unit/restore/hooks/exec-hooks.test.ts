@@ -177,7 +177,7 @@ describe('runRestoreExecHooks', () => {
       [{ namespace: 'shop', pod: 'web-0', container: 'main' }, ['one', 'secret-arg'], 30_000],
       [{ namespace: 'shop', pod: 'web-0', container: 'main' }, ['two'], 5_000]
     ]);
-    expect(logger.lines).toContainEqual({ level: 'info', message: "[shop/web-0 post-restore 'r'[1]] stdout: reloaded" });
+    expect(logger.lines).toContainEqual({ level: 'info', message: "[shop/web-0 post-restore 'r'[1]] exited with code 0 (stdout 9 bytes, stderr 0 bytes)" });
     expect(logger.lines).toContainEqual({ level: 'info', message: "post-restore hook 'r'[0] on pod shop/web-0 (container main) succeeded" });
     expect(logger.lines.some((l) => l.message.includes('secret-arg'))).toBe(false);
   });
@@ -202,11 +202,11 @@ describe('runRestoreExecHooks', () => {
     const logger = new MemoryLogger();
     expect(await run(cluster, hooks, logger)).toEqual({
       ran: 1,
-      errors: ["post-restore hook 'r'[0] on pod shop/web-0 (container main) failed: exited with code 3; 1 remaining post-restore hook(s) of this pod not run"],
+      errors: ["post-restore hook 'r'[0] on pod shop/web-0 (container main) failed: exited with code 3 (last line of stderr: \"no\"); 1 remaining post-restore hook(s) of this pod not run"],
       warnings: []
     });
     expect(cluster.calls).toHaveLength(1);
-    expect(logger.lines).toContainEqual({ level: 'info', message: "[shop/web-0 post-restore 'r'[0]] stderr: no" });
+    expect(logger.lines).toContainEqual({ level: 'info', message: "[shop/web-0 post-restore 'r'[0]] exited with code 3 (stdout 0 bytes, stderr 3 bytes)" });
   });
 
   it('warns for a Continue hook that fails and goes on', async () => {
