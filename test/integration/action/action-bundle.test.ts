@@ -13,7 +13,7 @@ const env = testEnvironment();
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'kb-action-'));
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
-function runAction(inputs: Record<string, string>): { status: number | null; stdout: string; outputs: Record<string, string>; summary: string } {
+function runAction(inputs: Record<string, string>, extraEnv: Record<string, string> = {}): { status: number | null; stdout: string; outputs: Record<string, string>; summary: string } {
   const outputFile = path.join(work, `output-${Date.now()}`);
   const summaryFile = path.join(work, `summary-${Date.now()}`);
   fs.writeFileSync(outputFile, '');
@@ -23,7 +23,7 @@ function runAction(inputs: Record<string, string>): { status: number | null; std
     cwd: work,
     encoding: 'utf8',
     // Only what a runner sets: no KUBECONFIG or AWS_* from the developer's shell.
-    env: { PATH: process.env.PATH, HOME: work, GITHUB_OUTPUT: outputFile, GITHUB_STEP_SUMMARY: summaryFile, GITHUB_WORKSPACE: work, RUNNER_TEMP: work, ...inputVars }
+    env: { PATH: process.env.PATH, HOME: work, GITHUB_OUTPUT: outputFile, GITHUB_STEP_SUMMARY: summaryFile, GITHUB_WORKSPACE: work, RUNNER_TEMP: work, ...extraEnv, ...inputVars }
   });
   const outputs: Record<string, string> = {};
   const text = fs.readFileSync(outputFile, 'utf8');
@@ -54,6 +54,13 @@ describe('the action bundle (dist/index.js)', () => {
     expect(run.outputs).toMatchObject({ 'backup-name': name, phase: 'Completed', created: '0', failed: '0' });
     expect(Number(run.outputs.unchanged)).toBeGreaterThan(0);
     expect(run.summary).toContain('## Restore plan (dry run)');
+  });
+
+  it('masks a kubeconfig a previous step left in $KUBECONFIG as it masks the input', () => {
+    const run = runAction({ mode: 'backup', location: 'backups', 'backup-name': `${name}-file`, 'include-namespaces': 'kube-system', 'include-resources': 'configmaps' }, { KUBECONFIG: env.kubeconfig });
+    expect({ status: run.status, log: run.status === 0 ? '' : run.stdout }).toEqual({ status: 0, log: '' });
+    expect(run.stdout).toContain(`::add-mask::${token}`);
+    expect(run.stdout.split('\n').filter((line) => line.includes(token) && !line.startsWith('::add-mask::'))).toEqual([]);
   });
 
   it('fails the step with one line naming the input for a bad value', () => {
