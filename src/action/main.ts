@@ -1,9 +1,9 @@
-import os from 'node:os';
 import * as core from '@actions/core';
 import * as github from '@actions/github';
 import { connect, type Ports } from '../engine/connect.js';
 import { parseLocationPolicy } from '../settings/backup-settings.js';
-import { runHolder, type RunHost } from '../settings/run-identity.js';
+import { localHost } from '../local-host.js';
+import { runHolder } from '../settings/run-identity.js';
 import { parseConnectionSettings, parseMode, type Mode } from '../settings/settings.js';
 import { errorMessage } from '../util/errors.js';
 import { actionInputReader, actionProcessContext, maskKubeconfigFiles } from './inputs.js';
@@ -59,15 +59,4 @@ export async function run(): Promise<void> {
   } finally {
     ports?.cluster.close?.();
   }
-}
-
-/** The runner's user, host name and process id, for the lease holder outside a workflow run. */
-function localHost(): RunHost {
-  let user = 'unknown';
-  try {
-    user = os.userInfo().username;
-  } catch {
-    // no passwd entry (containers)
-  }
-  return { user, hostname: os.hostname(), pid: process.pid };
 }

@@ -4,7 +4,8 @@ import { Command, Option } from 'commander';
 import { connect, type Ports } from '../engine/connect.js';
 import { ALL_INPUTS, CONNECTION_INPUTS, type InputSpec } from '../settings/input-catalog.js';
 import { mapReader, type InputReader } from '../settings/input-reader.js';
-import { runHolder, type RunHost } from '../settings/run-identity.js';
+import { localHost } from '../local-host.js';
+import { runHolder } from '../settings/run-identity.js';
 import { parseConnectionSettings, type ConnectionSettings, type ProcessContext } from '../settings/settings.js';
 import { InputError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
@@ -85,16 +86,6 @@ export function processContext(io: CliIo): ProcessContext {
   };
 }
 
-/** This machine's user, host name and process id, for the lease holder outside a workflow run. */
-function localHost(): RunHost {
-  let user = 'unknown';
-  try {
-    user = os.userInfo().username;
-  } catch {
-    // no passwd entry (containers)
-  }
-  return { user, hostname: os.hostname(), pid: process.pid };
-}
 
 const LOCATION_ONLY = new Set(['location', 'location-name', 'storage-access-mode']);
 

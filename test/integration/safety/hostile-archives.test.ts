@@ -6,6 +6,7 @@ import { pipeline, Readable, Transform } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Header, type HeaderData } from 'tar';
+import { tarFile, tarHeader, tarPadding } from '../../support/tar-blocks.js';
 import type { KubeCluster } from '../../../src/kube/kube-cluster.js';
 import { runRestore, type RestoreResult } from '../../../src/restore/run.js';
 import { parseLocationPolicy } from '../../../src/settings/backup-settings.js';
@@ -34,19 +35,9 @@ const configMap = (name: string) => JSON.stringify({ apiVersion: 'v1', kind: 'Co
 
 // --- tar blocks -------------------------------------------------------------------------------------------------
 
-function header(path: string, size: number, type: HeaderData['type'] = 'File', linkpath?: string): Buffer {
-  const h = new Header({ path, size, type, linkpath, mode: 0o755, uid: 0, gid: 0, mtime: new Date(0) });
-  h.encode();
-  return h.block!;
-}
-
-const pad = (size: number) => Buffer.alloc((512 - (size % 512)) % 512);
-
-/** One entry: header, content, padding. */
-function file(path: string, content: string | Buffer): Buffer {
-  const bytes = Buffer.from(content);
-  return Buffer.concat([header(path, bytes.length), bytes, pad(bytes.length)]);
-}
+const header = tarHeader;
+const pad = tarPadding;
+const file = tarFile;
 
 /** metadata/version and one ConfigMap of the test namespace: the item that must not be created when the run fails. */
 const prelude = (item: string) => Buffer.concat([file('metadata/version', '1.1.0\n'), file(itemPath(item), configMap(item))]);

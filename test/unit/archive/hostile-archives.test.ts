@@ -3,7 +3,7 @@ import { access, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
-import { Header, type HeaderData } from 'tar';
+import { tarFile, tarHeader, tarPadding } from '../../support/tar-blocks.js';
 import { ArchiveCorruptError, ArchiveLimitError } from '../../../src/archive/archive-errors.js';
 import { indexArchive } from '../../../src/archive/archive-index.js';
 import { archiveLimits, DEFAULT_ARCHIVE_LIMITS, formatBytes, formatExactBytes, GiB, indexEntryMemory, KiB, MiB, parseByteSize, type ArchiveLimits } from '../../../src/archive/archive-limits.js';
@@ -15,17 +15,9 @@ import { mapReader } from '../../../src/settings/input-reader.js';
 import type { ObjectStore } from '../../../src/storage/object-store.js';
 import { countingReadable, withTempDir } from './support.js';
 
-// Tarballs built block by block, as an attacker would: what the writer never produces.
-function header(path: string, size: number, type: HeaderData['type'] = 'File', linkpath?: string): Buffer {
-  const h = new Header({ path, size, type, linkpath, mode: 0o644, uid: 0, gid: 0, mtime: new Date(0) });
-  h.encode();
-  return h.block!;
-}
-const pad = (size: number) => Buffer.alloc((512 - (size % 512)) % 512);
-function file(path: string, content: string | Buffer): Buffer {
-  const bytes = Buffer.from(content);
-  return Buffer.concat([header(path, bytes.length), bytes, pad(bytes.length)]);
-}
+const header = tarHeader;
+const pad = tarPadding;
+const file = tarFile;
 const END = Buffer.alloc(1024);
 const tar = (...parts: Buffer[]) => Buffer.concat([...parts, END]);
 
