@@ -32,10 +32,24 @@ export class KubeConnectionError extends Error {
 
 const TRANSIENT_STATUS = new Set([429, 500, 502, 503, 504]);
 const TRANSIENT_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ECONNABORTED', 'UND_ERR_SOCKET']);
+/** Failures after which the request certainly did nothing: the server refused it (429) or it never left (refused, DNS). */
+const NOT_APPLIED_STATUS = new Set([429]);
+const NOT_APPLIED_CODES = new Set(['ECONNREFUSED', 'EAI_AGAIN']);
+/** Sent twice, these do no more than once; POST (create) and DELETE may have taken effect before a failure. */
+const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'PUT', 'PATCH']);
 
-export function isTransientKubeError(err: unknown): boolean {
-  if (err instanceof KubeApiError) return TRANSIENT_STATUS.has(err.statusCode);
-  return err instanceof KubeConnectionError && TRANSIENT_CODES.has(err.code);
+/**
+ * Whether a failed call may be sent again. A reset, a timeout or a 5xx can come after the server applied a
+ * create or a delete; repeating those blindly would turn "created" into "AlreadyExists" or delete something
+ * recreated meanwhile, so they are retried only when the request certainly was not applied.
+ */
+export function isRetryableKubeError(err: unknown, method: string): boolean {
+  if (IDEMPOTENT_METHODS.has(method.toUpperCase())) {
+    if (err instanceof KubeApiError) return TRANSIENT_STATUS.has(err.statusCode);
+    return err instanceof KubeConnectionError && TRANSIENT_CODES.has(err.code);
+  }
+  if (err instanceof KubeApiError) return NOT_APPLIED_STATUS.has(err.statusCode);
+  return err instanceof KubeConnectionError && NOT_APPLIED_CODES.has(err.code);
 }
 
 export interface RequestOptions {
@@ -69,7 +83,7 @@ export class KubeHttpClient {
     const policy = options.retry === false ? { ...this.retryPolicy, attempts: 1 } : (options.retry ?? this.retryPolicy);
     return retry(
       () => this.once<T>(method, path, options),
-      isTransientKubeError,
+      (err) => isRetryableKubeError(err, method),
       policy,
       (err) => (err instanceof KubeApiError && err.retryAfterSeconds ? err.retryAfterSeconds * 1000 : undefined)
     );

@@ -1,4 +1,5 @@
 import { listStoredBackups, readStoredBackup, statusOf } from './stored-backups.js';
+import { backupKeys } from '../storage/layout.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { InputError } from '../util/errors.js';
 import type { KubeObject } from '../model/kube-object.js';
@@ -27,9 +28,10 @@ export async function chooseBackup(store: ObjectStore, choice: BackupChoice, inp
     }
     if (stored.state === 'corrupt') throw new InputError(input, `backup '${choice.name}' cannot be read: ${stored.problem}`);
     const existing = await completedBackups(store);
+    const unfinished = await folderHoldsObjects(store, backupKeys(choice.name).folder);
     throw new InputError(
       input,
-      `no backup named '${choice.name}' in ${store.url}${stored.state === 'unfinished' ? ' (its folder holds an unfinished backup)' : ''}`,
+      `no backup named '${choice.name}' in ${store.url}${unfinished ? ' (its folder holds an unfinished backup)' : ''}`,
       existing.length ? `Backups there, newest first: ${existing.slice(0, 15).map((b) => b.name).join(', ')}${existing.length > 15 ? ', …' : ''}` : 'The location holds no complete backup'
     );
   }
@@ -51,4 +53,10 @@ async function completedBackups(store: ObjectStore): Promise<ChosenBackup[]> {
   }
   const started = (b: ChosenBackup) => Date.parse(statusOf(b.backup).startTimestamp ?? '') || 0;
   return found.sort((a, b) => started(b) - started(a) || b.name.localeCompare(a.name));
+}
+
+/** Whether anything at all is stored under `folder`: an unfinished backup, as opposed to no backup of that name. */
+async function folderHoldsObjects(store: ObjectStore, folder: string): Promise<boolean> {
+  for await (const _ of store.list(folder)) return true;
+  return false;
 }

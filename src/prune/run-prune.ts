@@ -3,7 +3,7 @@ import type { LocationPolicy } from '../settings/backup-settings.js';
 import type { PruneSettings } from '../settings/lifecycle-settings.js';
 import { leftAloneReason, readStoredBackup, recordOwner, statusOf, type LocationIdentity, type StoredBackup } from '../persistence/stored-backups.js';
 import { BACKUPS_FOLDER, backupKeys, nameOfFolder, restoreKeys } from '../storage/layout.js';
-import { acquireLease, LeaseLostError, type Lease, type LeaseOptions } from '../coordination/lease.js';
+import { LeaseLostError, withLease, type Lease, type LeaseOptions } from '../coordination/lease.js';
 import type { ObjectInfo, ObjectStore } from '../storage/object-store.js';
 import { BACKUP_REF } from '../velero/backup-crd.js';
 import { errorMessage, InputError } from '../util/errors.js';
@@ -95,14 +95,10 @@ export async function runPrune(context: PruneContext, request: PruneRequest): Pr
   if (location.accessMode === 'ReadOnly') {
     throw new InputError('storage-access-mode', `the location '${location.name}' (${store.url}) is ReadOnly, so no backup can be deleted from it`, 'Use storage-access-mode: ReadWrite to prune');
   }
-  const lease = settings.dryRun
-    ? undefined
-    : await acquireLease(store, { operation: 'prune', holder: context.holder, ttlMs: settings.lease.ttlMs, waitMs: settings.lease.waitMs, clock, logger, ...context.lease });
-  try {
-    return await prune(context, request, clock(), lease);
-  } finally {
-    await lease?.release();
-  }
+  // A dry run deletes nothing, so it needs no lease and never waits for one.
+  if (settings.dryRun) return prune(context, request, clock(), undefined);
+  const leaseOptions = { operation: 'prune', holder: context.holder, ttlMs: settings.lease.ttlMs, waitMs: settings.lease.waitMs, clock, logger, ...context.lease };
+  return withLease(store, leaseOptions, (lease) => prune(context, request, clock(), lease));
 }
 
 async function prune(context: PruneContext, { settings, location }: PruneRequest, now: Date, lease: Lease | undefined): Promise<PruneResult> {

@@ -3,7 +3,7 @@ import type { LocationPolicy } from '../settings/backup-settings.js';
 import type { SyncSettings } from '../settings/lifecycle-settings.js';
 import { readStoredBackup, type StoredBackup } from '../persistence/stored-backups.js';
 import { BACKUPS_FOLDER, nameOfFolder } from '../storage/layout.js';
-import { acquireLease, type LeaseOptions } from '../coordination/lease.js';
+import { withLease, type LeaseOptions } from '../coordination/lease.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { errorMessage, InputError } from '../util/errors.js';
 import { hasTrueCondition, pollUntil } from '../util/poll.js';
@@ -57,15 +57,8 @@ export async function runSync(context: SyncContext, request: SyncRequest): Promi
   const { store, logger } = context;
   const clock = context.clock ?? (() => new Date());
   const { settings, location } = request;
-  const lease =
-    location.accessMode === 'ReadOnly'
-      ? undefined
-      : await acquireLease(store, { operation: 'sync', holder: context.holder, ttlMs: settings.lease.ttlMs, waitMs: settings.lease.waitMs, clock, logger, ...context.lease });
-  try {
-    return await sync(context, request);
-  } finally {
-    await lease?.release();
-  }
+  if (location.accessMode === 'ReadOnly') return sync(context, request);
+  return withLease(store, { operation: 'sync', holder: context.holder, ttlMs: settings.lease.ttlMs, waitMs: settings.lease.waitMs, clock, logger, ...context.lease }, () => sync(context, request));
 }
 
 async function sync({ store, cluster, logger, clock = () => new Date(), crdTimeoutMs = 60_000 }: SyncContext, { settings, location }: SyncRequest): Promise<SyncResult> {
