@@ -21,7 +21,7 @@ const MODES = LAYERS[6];
 const EDGES = LAYERS[8];
 const ENTRY_FILES = ['./src/index.ts', './src/cli.ts'];
 /** Root files the edges share (they read the host, which nothing below the edges may). */
-const EDGE_SHARED_FILES = ['./src/local-host.ts'];
+const EDGE_SHARED_FILES = ['./src/local-host.ts', './src/cancellation.ts'];
 
 const zones = LAYERS.flatMap((layer, level) =>
   layer.map((folder) => ({

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { CommanderError } from 'commander';
+import { cancelOnSignals } from './cancellation.js';
 import { buildProgram } from './cli/program.js';
 import { errorMessage } from './util/errors.js';
 
@@ -10,7 +11,8 @@ const io = {
   cwd: process.cwd(),
   setExitCode: (code: number) => {
     process.exitCode = code;
-  }
+  },
+  signal: cancelOnSignals((signal) => console.error(`${signal}: cancelling; cleaning up (lease, uploads, temporary files)`))
 };
 try {
   await buildProgram(io).parseAsync(process.argv);

@@ -2,6 +2,7 @@ import * as core from '@actions/core';
 import * as github from '@actions/github';
 import { connect, type Ports } from '../engine/connect.js';
 import { parseLocationPolicy } from '../settings/backup-settings.js';
+import { cancelOnSignals } from '../cancellation.js';
 import { localHost } from '../local-host.js';
 import { runHolder } from '../settings/run-identity.js';
 import { parseConnectionSettings, parseMode, type Mode } from '../settings/settings.js';
@@ -40,6 +41,7 @@ export async function run(): Promise<void> {
       location,
       logger: actionLogger,
       holder: runHolder(process.env, localHost()),
+      signal: cancelOnSignals((signal) => core.warning(`${signal}: the run was cancelled; cleaning up (lease, uploads, temporary files)`)),
       connect: async () => {
         ports = await connect(connection);
         core.info(`Connected to ${ports.cluster.server} (Kubernetes ${ports.serverVersion}); location ${ports.store.url}`);

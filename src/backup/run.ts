@@ -34,6 +34,8 @@ export interface BackupContext {
   holder: string;
   /** Lease settings (ttl, wait) and overrides; every backup holds the location's lease while it writes. */
   lease?: Partial<LeaseOptions>;
+  /** Aborted when the run is cancelled (SIGINT/SIGTERM at the edges): no new work starts, cleanup still runs. */
+  signal?: AbortSignal;
 }
 
 export interface BackupRequest {
@@ -137,7 +139,7 @@ async function writeBackup(context: BackupContext, request: BackupRequest, { nam
       pageSize: settings.pageSize,
       concurrency: settings.concurrency,
       hooks: podHooks(cluster, settings.hooks, log, results),
-      signal: uploadFailed.signal,
+      signal: context.signal ? AbortSignal.any([uploadFailed.signal, context.signal]) : uploadFailed.signal,
       logger: log,
       results,
       onProgress: (done) => progress(done)

@@ -23,11 +23,11 @@ export function addBackupCommands(program: Command, io: CliIo): void {
   );
   create.description('back up the cluster to the location').action(
     cliAction(io, (name: string | undefined, options: Record<string, unknown>) =>
-      withConnection(io, { ...options, backupName: name }, ({ reader, logger, holder }) => {
+      withConnection(io, { ...options, backupName: name }, ({ reader, logger, holder, signal }) => {
         const location = parseLocationPolicy(reader);
         const { settings, lease, slot } = parseBackupRun(reader, undefined, new Date());
         return async ({ cluster, store }) => {
-          const result = await runBackup({ cluster, store, logger, holder, lease }, { settings, location, slot });
+          const result = await runBackup({ cluster, store, logger, holder, lease, signal }, { settings, location, slot });
           io.out(result.skipped ? skippedBackupSummary(result, slot) : backupSummary(result));
           return result.phase === 'Failed' || (result.phase === 'PartiallyFailed' && settings.failOnPartial) ? 1 : 0;
         };

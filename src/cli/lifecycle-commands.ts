@@ -14,11 +14,11 @@ export function addLifecycleCommands(program: Command, io: CliIo): void {
     .description('delete expired backups, the restores made from them and their Backup objects, and stale unfinished backup folders')
     .action(
       cliAction(io, (options: Record<string, unknown>) =>
-        withConnection(io, options, ({ reader, logger, holder }) => {
+        withConnection(io, options, ({ reader, logger, holder, signal }) => {
           const location = parseLocationPolicy(reader);
           const settings = parsePruneSettings(reader);
           return async ({ cluster, store }) => {
-            const result = await runPrune({ cluster, store, logger, holder }, { settings, location });
+            const result = await runPrune({ cluster, store, logger, holder, signal }, { settings, location });
             io.out(pruneSummary(result));
             return result.failures.length ? 1 : 0;
           };
@@ -30,11 +30,11 @@ export function addLifecycleCommands(program: Command, io: CliIo): void {
     .description("create the cluster's Backup objects for the backups in the location, and delete those whose backup is gone")
     .action(
       cliAction(io, (options: Record<string, unknown>) =>
-        withConnection(io, options, ({ reader, logger, holder }) => {
+        withConnection(io, options, ({ reader, logger, holder, signal }) => {
           const location = parseLocationPolicy(reader);
           const settings = parseSyncSettings(reader);
           return async ({ cluster, store }) => {
-            io.out(syncSummary(await runSync({ cluster, store, logger, holder }, { settings, location })));
+            io.out(syncSummary(await runSync({ cluster, store, logger, holder, signal }, { settings, location })));
           };
         })
       )

@@ -18,6 +18,8 @@ export interface CliIo {
   cwd: string;
   /** Where a command's non-zero exit status goes; the bin sets process.exitCode, tests read it. */
   setExitCode?: (code: number) => void;
+  /** Aborted on Ctrl-C / SIGTERM: the run stops taking work and cleans up (lease, uploads, temp files). */
+  signal?: AbortSignal;
 }
 
 /** Every input is a flag of the same name; a few keys (the CLI's own arguments) are not inputs and stay as they are. */
@@ -49,13 +51,14 @@ export interface CommandContext {
   logger: Logger;
   /** Who this run is (user@host, or the workflow run), shown to a run that has to wait for the location's lease. */
   holder: string;
+  signal?: AbortSignal;
 }
 
 /** Parses the connection flags (every input checked before connecting), connects, runs, and always disconnects. */
 export async function withConnection(io: CliIo, options: Record<string, unknown>, parse: (context: CommandContext) => (ports: Ports) => Promise<number | void>): Promise<number | void> {
   const reader = flagReader(options);
   const connection = parseConnectionSettings(reader, processContext(io), options.kubeconfig as string | undefined);
-  const work = parse({ reader, connection, logger: terminalLogger(io, options.verbose === true), holder: runHolder(io.env, localHost()) });
+  const work = parse({ reader, connection, logger: terminalLogger(io, options.verbose === true), holder: runHolder(io.env, localHost()), signal: io.signal });
   const ports = await connect(connection);
   try {
     return await work(ports);

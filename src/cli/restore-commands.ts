@@ -16,11 +16,11 @@ export function addRestoreCommands(program: Command, io: CliIo): void {
   );
   create.description('restore a backup (or plan it with --dry-run)').action(
     cliAction(io, (name: string | undefined, options: Record<string, unknown>) =>
-      withConnection(io, { ...options, restoreName: name }, ({ reader, logger }) => {
+      withConnection(io, { ...options, restoreName: name }, ({ reader, logger, signal }) => {
         const location = parseLocationPolicy(reader);
         const settings = parseRestoreSettings(reader);
         return async ({ cluster, store }) => {
-          const result = await runRestore({ cluster, store, logger, tempDirectory: os.tmpdir() }, { settings, location });
+          const result = await runRestore({ cluster, store, logger, tempDirectory: os.tmpdir(), signal }, { settings, location });
           io.out(restoreSummary(result));
           return result.phase === 'Failed' || (result.phase === 'PartiallyFailed' && settings.failOnPartial) ? 1 : 0;
         };

@@ -38,6 +38,8 @@ export interface PruneContext {
   holder: string;
   /** Overrides for the lease (poll period, heartbeat); the ttl and wait come from the settings. */
   lease?: Partial<LeaseOptions>;
+  /** Aborted when the run is cancelled (SIGINT/SIGTERM at the edges): no new work starts, cleanup still runs. */
+  signal?: AbortSignal;
   snapshots?: VolumeSnapshotDeleter;
 }
 
@@ -149,6 +151,7 @@ async function prune(context: PruneContext, { settings, location }: PruneRequest
 
   for (const decision of doomed) {
     if (decision.action !== 'delete') continue;
+    context.signal?.throwIfAborted();
     lease?.assertHeld();
     const backup = backups.get(decision.name);
     const status = backup ? statusOf(backup) : undefined;

@@ -25,6 +25,7 @@ export interface RestoreRunOptions {
   logger: Logger;
   backupName: string;
   name: string;
+  signal?: AbortSignal;
 }
 
 /**
@@ -36,6 +37,8 @@ export class RestoreRun {
   readonly settings: RestoreSettings;
   readonly clock: () => Date;
   readonly backupName: string;
+  /** Cancellation: checked before each item, so a cancelled restore stops between writes. */
+  readonly signal: AbortSignal | undefined;
   readonly name: string;
   readonly log: RunLog;
   readonly results = new RunResults();
@@ -55,6 +58,7 @@ export class RestoreRun {
     this.settings = options.settings;
     this.clock = options.clock;
     this.backupName = options.backupName;
+    this.signal = options.signal;
     this.name = options.name;
     this.log = new RunLog(options.logger, `restore=${VELERO_NAMESPACE}/${options.name}`, options.clock);
     this.limit = pLimit(options.settings.concurrency);

@@ -25,6 +25,8 @@ export interface RestoreContext {
   clock?: () => Date;
   /** Where the archive is spooled, in a private directory made per restore (RUNNER_TEMP on a runner). */
   tempDirectory: string;
+  /** Aborted when the run is cancelled (SIGINT/SIGTERM at the edges): no new work starts, cleanup still runs. */
+  signal?: AbortSignal;
 }
 
 export interface RestoreRequest {
@@ -64,7 +66,7 @@ export async function runRestore(context: RestoreContext, request: RestoreReques
   const backup = await chooseBackup(store, settings.backup);
   const record = !settings.dryRun && request.location.accessMode === 'ReadWrite';
   const name = await restoreName(store, settings.restoreName, `${backup.name}-${timestampSuffix(startedAt)}`, record);
-  const run = new RestoreRun({ cluster, settings, clock, logger: context.logger, backupName: backup.name, name });
+  const run = new RestoreRun({ cluster, settings, clock, logger: context.logger, backupName: backup.name, name, signal: context.signal });
   run.log.info(`${settings.dryRun ? 'Planning (dry run) restore' : 'Starting restore'} ${name} of backup ${backup.name} from ${store.url} into ${cluster.server}`);
 
   let spooled: SpooledBackup | undefined;

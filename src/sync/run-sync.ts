@@ -21,6 +21,8 @@ export interface SyncContext {
   holder: string;
   /** Overrides for the lease (poll period, heartbeat); the ttl and wait come from the settings. */
   lease?: Partial<LeaseOptions>;
+  /** Aborted when the run is cancelled (SIGINT/SIGTERM at the edges): no new work starts, cleanup still runs. */
+  signal?: AbortSignal;
   /** How long to wait for an installed CRD to be served. */
   crdTimeoutMs?: number;
 }
@@ -61,7 +63,7 @@ export async function runSync(context: SyncContext, request: SyncRequest): Promi
   return withLease(store, { operation: 'sync', holder: context.holder, ttlMs: settings.lease.ttlMs, waitMs: settings.lease.waitMs, clock, logger, ...context.lease }, () => sync(context, request));
 }
 
-async function sync({ store, cluster, logger, clock = () => new Date(), crdTimeoutMs = 60_000 }: SyncContext, { settings, location }: SyncRequest): Promise<SyncResult> {
+async function sync({ store, cluster, logger, signal, clock = () => new Date(), crdTimeoutMs = 60_000 }: SyncContext, { settings, location }: SyncRequest): Promise<SyncResult> {
   const namespace = settings.veleroNamespace;
   const result: SyncResult = { location: store.url, namespace, created: [], deleted: [], present: 0, skipped: [], leftAlone: [], crdInstalled: false, namespaceCreated: false };
 
@@ -109,6 +111,7 @@ async function sync({ store, cluster, logger, clock = () => new Date(), crdTimeo
     logger.info(`Left Backup ${namespace}/${left.name} alone, though its folder is not in ${store.url}: ${left.reason}`);
   }
   for (const record of plan.create) {
+    signal?.throwIfAborted();
     const name = record.metadata.name!;
     try {
       await cluster.create(BACKUP_REF, record, { namespace });
@@ -124,6 +127,7 @@ async function sync({ store, cluster, logger, clock = () => new Date(), crdTimeo
     }
   }
   for (const name of plan.delete) {
+    signal?.throwIfAborted();
     if (await cluster.delete(BACKUP_REF, name, { namespace })) {
       result.deleted.push(name);
       logger.info(`Deleted Backup ${namespace}/${name}: its folder is gone from ${store.url}`);

@@ -8,7 +8,7 @@ export async function backupMode(context: ModeContext): Promise<void> {
   const { settings, lease, schedule, slot } = parseBackupRun(context.reader, context.eventSchedule, new Date());
   if (schedule && slot) context.logger.info(`Cron slot ${slot.toISOString()} of '${schedule.cron}' (${schedule.source})`);
   const { cluster, store } = await context.connect();
-  const result = await runBackup({ cluster, store, logger: context.logger, holder: context.holder, lease }, { settings, location: context.location, slot });
+  const result = await runBackup({ cluster, store, logger: context.logger, holder: context.holder, lease, signal: context.signal }, { settings, location: context.location, slot });
   for (const [name, value] of Object.entries(backupOutputs(result))) context.setOutput(name, value);
   if (result.skipped) {
     context.logger.info(`Nothing to do: ${result.skipped}`);

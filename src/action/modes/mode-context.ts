@@ -12,6 +12,8 @@ export interface ModeContext {
   logger: Logger;
   /** Who this run is (the workflow run), shown to a run that has to wait for the location's lease. */
   holder: string;
+  /** Aborted when the workflow run is cancelled (SIGINT, then SIGTERM): the mode stops and cleans up. */
+  signal: AbortSignal;
   /** Connects to the cluster and the store; called after the mode has parsed its own inputs. */
   connect(): Promise<Ports>;
   setOutput(name: string, value: string): void;

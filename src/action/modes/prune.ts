@@ -7,7 +7,7 @@ import type { ModeContext } from './mode-context.js';
 export async function pruneMode(context: ModeContext): Promise<void> {
   const settings = parsePruneSettings(context.reader);
   const { cluster, store } = await context.connect();
-  const result = await runPrune({ cluster, store, logger: context.logger, holder: context.holder }, { settings, location: context.location });
+  const result = await runPrune({ cluster, store, logger: context.logger, holder: context.holder, signal: context.signal }, { settings, location: context.location });
   for (const [name, value] of Object.entries(pruneOutputs(result))) context.setOutput(name, value);
   const summary = pruneSummary(result);
   await context.summary(summary);

@@ -7,7 +7,7 @@ import type { ModeContext } from './mode-context.js';
 export async function restoreMode(context: ModeContext): Promise<void> {
   const settings = parseRestoreSettings(context.reader);
   const { cluster, store } = await context.connect();
-  const result = await runRestore({ cluster, store, logger: context.logger, tempDirectory: process.env.RUNNER_TEMP || os.tmpdir() }, { settings, location: context.location });
+  const result = await runRestore({ cluster, store, logger: context.logger, tempDirectory: process.env.RUNNER_TEMP || os.tmpdir(), signal: context.signal }, { settings, location: context.location });
   for (const [name, value] of Object.entries(restoreOutputs(result))) context.setOutput(name, value);
   const summary = restoreSummary(result);
   await context.summary(summary);

@@ -7,7 +7,7 @@ import type { ModeContext } from './mode-context.js';
 export async function syncMode(context: ModeContext): Promise<void> {
   const settings = parseSyncSettings(context.reader);
   const { cluster, store } = await context.connect();
-  const result = await runSync({ cluster, store, logger: context.logger, holder: context.holder }, { settings, location: context.location });
+  const result = await runSync({ cluster, store, logger: context.logger, holder: context.holder, signal: context.signal }, { settings, location: context.location });
   for (const [name, value] of Object.entries(syncOutputs(result))) context.setOutput(name, value);
   const summary = syncSummary(result);
   await context.summary(summary);

@@ -48,7 +48,14 @@ class WaveApplier {
   }
 
   private async restoreAll(items: readonly CatalogItem[]): Promise<void> {
-    await Promise.all(items.map((item) => this.run.limit(() => this.restore(item))));
+    await Promise.all(
+      items.map((item) =>
+        this.run.limit(() => {
+          this.run.signal?.throwIfAborted();
+          return this.restore(item);
+        })
+      )
+    );
   }
 
   /** An item's failure is its outcome, never the run's. */
