@@ -1,3 +1,4 @@
+import { isCredentialName } from '../util/credentials.js';
 import { isJsonObject } from '../util/json.js';
 
 /**
@@ -49,20 +50,6 @@ const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 /** Free-form maps handed to a volume driver: anything may be in them. */
 const FREE_FORM = new Set(['volumeAttributes', 'flexVolume']);
 
-/** Words that make a field's name a credential's, whatever else the name says. */
-const CREDENTIAL_WORDS = new Set(
-  (
-    'password passwords passwd pwd pass passphrase secret secrets token tokens credential credentials cred creds apikey privatekey ' +
-    'cert certs certificate certificates crt pem auth oauth authorization bearer cookie cookies jwt dsn htpasswd hmac salt signature kubeconfig'
-  ).split(' ')
-);
-
-/** Words next to which `key` still names a key, not a secret: topologyKey, matchLabelKeys, configMapKeyRef. */
-const KEY_NAMING_WORDS = new Set(['topology', 'label', 'labels', 'match', 'mismatch', 'config', 'map', 'ref', 'refs', 'sort', 'hash']);
-
-/** Parts of a name written without separators (DBPASSWORD, clientsecret) that still say credential. */
-const CREDENTIAL_PARTS = ['password', 'passwd', 'secret', 'token', 'credential', 'apikey', 'privatekey', 'accesskey', 'secretkey'];
-
 export type Segment = string | number;
 
 /** Whether the values of this kind's fields may be shown at all (rule 1); labels excepted, see mayShowValues. */
@@ -72,25 +59,6 @@ export function kindShowsValues(apiVersion: string | undefined, kind: string | u
   return VALUES_SHOWN.has(`${slash < 0 ? '' : apiVersion.slice(0, slash)}/${kind}`);
 }
 
-/**
- * Whether a name (a field, an env variable, an annotation key, a flag) looks like a credential's: it holds one of
- * CREDENTIAL_WORDS as a word (split at separators and camelCase), or `key` next to another word (apiKey,
- * TLS_KEY, example.com/signing-key; a bare `key`, as in tolerations and selectors, and the KEY_NAMING_WORDS
- * compounds name a key, not a secret), or one of CREDENTIAL_PARTS anywhere.
- */
-export function isCredentialName(name: string): boolean {
-  const words = name
-    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
-    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
-    .toLowerCase()
-    .split(/[^a-z0-9]+/)
-    .filter(Boolean);
-  if (words.some((word) => CREDENTIAL_WORDS.has(word))) return true;
-  const isKey = (word: string) => word === 'key' || word === 'keys';
-  if (words.some(isKey) && words.some((word) => !isKey(word) && !KEY_NAMING_WORDS.has(word))) return true;
-  const joined = words.join('');
-  return CREDENTIAL_PARTS.some((part) => joined.includes(part));
-}
 
 const PEM = /-----BEGIN [A-Z0-9 ]+-----/;
 const URL_WITH_PASSWORD = /[a-z][a-z0-9+.-]*:\/\/[^\s/:@]*:[^\s/@]+@/i;

@@ -1,3 +1,5 @@
+import { isCredentialName } from '../util/credentials.js';
+
 /**
  * What of a hook's output may leave the hook. Hooks run arbitrary commands in containers that hold secrets
  * (`cat /etc/secret/token`, a database client echoing its connection string), and whatever is logged ends up in
@@ -21,10 +23,11 @@ const MASKED_PREFIX_LIMIT = 1000;
 
 const MASK = '***';
 
-/** Names whose values are credentials: `token`, `PGPASSWORD`, `aws_secret_access_key`, `api-key`, `Authorization`. */
-const KEY = String.raw`[\w.-]*(?:token|passw(?:or)?d|pwd|secret|api[_-]?key|access[_-]?key|private[_-]?key|credential|auth|session|cookie)[\w.-]*`;
-/** `key=value`, `key: value`, `"key": "value"`, `key = 'a b'`: the value quoted whole, or up to a separator. */
-const KEY_VALUE = new RegExp(String.raw`(${KEY}["']?\s*[:=]\s*)(?:"[^"]*"|'[^']*'|[^\s"',;&]+)`, 'gi');
+/**
+ * `key=value`, `key: value`, `"key": "value"`, `key = 'a b'`: the value quoted whole, or up to a separator. Masked
+ * when the key is a credential's name (util/credentials.ts: `token`, `PGPASSWORD`, `aws_secret_access_key`).
+ */
+const KEY_VALUE = /([\w.-]+)(["']?\s*[:=]\s*)("[^"]*"|'[^']*'|[^\s"',;&]+)/g;
 const AUTH_SCHEME = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi;
 const URL_USER_INFO = /([a-z][a-z0-9+.-]*:\/\/[^\s:@/]+):[^\s@/]+@/gi;
 /** A run long enough to be a key, token or hash in base64, base64url or hex. */
@@ -35,14 +38,26 @@ const LONG_RUN = /[A-Za-z0-9+/_-]{20,}={0,2}/g;
  * identifier mixing letters and digits goes too): what is left must be safe to put in a log.
  */
 export function maskCredentials(text: string): string {
-  return text
-    .replace(URL_USER_INFO, `$1:${MASK}@`)
-    .replace(AUTH_SCHEME, `$1 ${MASK}`)
-    .replace(KEY_VALUE, (match: string, key: string) => {
-      const quote = match[key.length] === '"' || match[key.length] === "'" ? match[key.length] : '';
-      return `${key}${quote}${MASK}${quote}`;
-    })
-    .replace(LONG_RUN, (run) => (looksRandom(run) ? MASK : run));
+  const shapesMasked = text.replace(URL_USER_INFO, `$1:${MASK}@`).replace(AUTH_SCHEME, `$1 ${MASK}`);
+  return maskAssignments(shapesMasked).replace(LONG_RUN, (run) => (looksRandom(run) ? MASK : run));
+}
+
+/** Masks the values of credential-named keys. A key that is not one lets its "value" be read as a key in turn. */
+function maskAssignments(text: string): string {
+  const pattern = new RegExp(KEY_VALUE);
+  let masked = '';
+  let copied = 0;
+  for (let match = pattern.exec(text); match; match = pattern.exec(text)) {
+    const [whole, key, separator, value] = match as unknown as [string, string, string, string];
+    if (!isCredentialName(key)) {
+      pattern.lastIndex = match.index + key.length + separator.length;
+      continue;
+    }
+    const quote = value.startsWith('"') || value.startsWith("'") ? value[0] : '';
+    masked += `${text.slice(copied, match.index)}${key}${separator}${quote}${MASK}${quote}`;
+    copied = match.index + whole.length;
+  }
+  return masked + text.slice(copied);
 }
 
 /**

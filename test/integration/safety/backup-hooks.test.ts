@@ -7,7 +7,8 @@ import type { KubeCluster } from '../../../src/kube/kube-cluster.js';
 import { parseBackupSettings, parseLocationPolicy } from '../../../src/settings/backup-settings.js';
 import { mapReader } from '../../../src/settings/input-reader.js';
 import { backupKeys } from '../../../src/storage/layout.js';
-import type { ObjectInfo, ObjectStore, PutOptions } from '../../../src/storage/object-store.js';
+import type { ObjectStore, PutOptions } from '../../../src/storage/object-store.js';
+import { DelegatingStore } from '../../support/delegating-store.js';
 import { MemoryLogger } from '../../../src/util/logger.js';
 import { clusterFor, createNamespace, deleteNamespace, refs, sleeperPod, waitFor, waitForPodRunning } from '../../support/cluster.js';
 import { testEnvironment, uniqueName } from '../../support/environment.js';
@@ -96,21 +97,17 @@ async function gunzipText(store: ObjectStore, key: string): Promise<string> {
  * The real local store, except that the backup's tarball upload breaks part way, as a dropped connection does: it
  * takes the archive's bytes until `cue` resolves, then fails. Every other object goes to the real store.
  */
-class TarballUploadBreaksOnCue implements ObjectStore {
+class TarballUploadBreaksOnCue extends DelegatingStore {
   consumed = 0;
   broke = false;
   constructor(
-    private readonly inner: ObjectStore,
+    real: ObjectStore,
     private readonly cue: Promise<void>
-  ) {}
-  get url() {
-    return this.inner.url;
+  ) {
+    super(real);
   }
-  get conditionalPut() {
-    return this.inner.conditionalPut;
-  }
-  async put(key: string, body: Readable | Buffer | string, options?: PutOptions): Promise<void> {
-    if (!key.endsWith('.tar.gz') || typeof body === 'string' || Buffer.isBuffer(body)) return this.inner.put(key, body, options);
+  override async put(key: string, body: Readable | Buffer | string, options?: PutOptions): Promise<void> {
+    if (!key.endsWith('.tar.gz') || typeof body === 'string' || Buffer.isBuffer(body)) return this.real.put(key, body, options);
     const cued = this.cue.then(() => 'cue' as const);
     const reader = body[Symbol.asyncIterator]();
     for (;;) {
@@ -122,21 +119,6 @@ class TarballUploadBreaksOnCue implements ObjectStore {
     this.broke = true;
     // Stop reading, as a dropped connection does; the archive's stream is the backup's to close.
     throw new Error(`upload of ${key} failed after ${this.consumed} bytes: connection reset by peer`);
-  }
-  get(key: string): Promise<Readable> {
-    return this.inner.get(key);
-  }
-  head(key: string): Promise<ObjectInfo | undefined> {
-    return this.inner.head(key);
-  }
-  list(prefix: string): AsyncIterable<ObjectInfo> {
-    return this.inner.list(prefix);
-  }
-  listFolders(prefix: string): AsyncIterable<string> {
-    return this.inner.listFolders(prefix);
-  }
-  deleteMany(keys: readonly string[]): Promise<void> {
-    return this.inner.deleteMany(keys);
   }
 }
 

@@ -10,13 +10,14 @@ import { parseLocationPolicy } from '../../../src/settings/backup-settings.js';
 import { mapReader } from '../../../src/settings/input-reader.js';
 import { parseRestoreSettings } from '../../../src/settings/restore-settings.js';
 import { backupKeys, restoreKeys } from '../../../src/storage/layout.js';
-import type { ObjectInfo, ObjectStore, PutOptions } from '../../../src/storage/object-store.js';
+import type { ObjectStore, PutOptions } from '../../../src/storage/object-store.js';
 import type { ResultBucket } from '../../../src/util/run-results.js';
 import { MemoryLogger } from '../../../src/util/logger.js';
 import { clusterFor, createNamespace, deleteNamespace, refs } from '../../support/cluster.js';
 import { testEnvironment, uniqueName } from '../../support/environment.js';
 import { allKeys, localTestStore } from '../../support/stores.js';
 import { veleroBackupObject } from '../lifecycle/velero-fixture.js';
+import { DelegatingStore } from '../../support/delegating-store.js';
 
 // A restore trusts nothing in an item's file: the archive path is where the item belongs (as in Velero), an item
 // whose JSON says otherwise, or that is not an object at all, fails alone and names its entry, and a restore that
@@ -73,35 +74,6 @@ async function restore(backup: string, inputs: Record<string, string>, restoreSt
 
 const messages = (bucket: ResultBucket): string[] => [...(bucket.velero ?? []), ...(bucket.cluster ?? []), ...Object.values(bucket.namespaces ?? {}).flat()];
 const outcomeOf = (result: RestoreResult, groupResource: string, name: string) => result.outcomes.find((o) => o.groupResource === groupResource && o.name === name);
-
-/** The real local store, as it is: what the two test doubles below change one thing of. */
-class DelegatingStore implements ObjectStore {
-  constructor(protected readonly real: ObjectStore) {}
-  get url() {
-    return this.real.url;
-  }
-  get conditionalPut() {
-    return this.real.conditionalPut;
-  }
-  put(key: string, body: Readable | Buffer | string, options?: PutOptions): Promise<void> {
-    return this.real.put(key, body, options);
-  }
-  get(key: string): Promise<Readable> {
-    return this.real.get(key);
-  }
-  head(key: string): Promise<ObjectInfo | undefined> {
-    return this.real.head(key);
-  }
-  list(prefix: string): AsyncIterable<ObjectInfo> {
-    return this.real.list(prefix);
-  }
-  listFolders(prefix: string): AsyncIterable<string> {
-    return this.real.listFolders(prefix);
-  }
-  deleteMany(keys: readonly string[]): Promise<void> {
-    return this.real.deleteMany(keys);
-  }
-}
 
 /** A store that broke after the cluster writes: every write of a restore's record fails. */
 class FailingRecordStore extends DelegatingStore {
