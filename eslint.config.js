@@ -11,7 +11,7 @@ export const LAYERS = [
   ['model'],
   ['velero'],
   ['kube', 'storage', 'archive'],
-  ['coordination', 'hooks', 'persistence', 'compare'],
+  ['coordination', 'hooks', 'persistence', 'compare', 'volumes'],
   ['settings'],
   ['backup', 'restore', 'prune', 'sync'],
   ['report', 'engine'],

@@ -6,6 +6,10 @@
  *            that only connects and discovers (the baseline): memory must not grow with the number of objects.
  *   backup   time of a backup of 10,000 objects against a bare paginated LIST of the same objects (the floor).
  *   restore  time to restore 2,000 objects with concurrency 16 against concurrency 1 (Velero's sequential restore).
+ *   volumes  file-system copy of a 1 GiB volume (random bytes: the worst case for gzip) against `kubectl exec … tar c |
+ *            cat >/dev/null` on the same volume, and the backup's peak RSS for a 100 MiB and a 1 GiB volume (flat).
+ *
+ * `npm run bench -- volumes` runs only the volume rows.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -60,6 +64,11 @@ async function child(task: string, namespace: string, directory: string): Promis
   } else if (task === 'list') {
     items = 0;
     for await (const object of c.list(configmaps, { namespace, limit: 500 })) if (object) items++;
+  } else if (task === 'volume-backup') {
+    const reader = mapReader({ 'include-namespaces': namespace, 'include-resources': 'pods,persistentvolumeclaims', 'backup-name': `bench-${namespace}-${Date.now()}`, 'data-mover-image': readEnv().TEST_IMAGE! });
+    const result = await runBackup({ cluster: c, store: new LocalObjectStore(directory, `file://${directory}`), logger: silentLogger, holder: 'bench' }, { settings: parseBackupSettings(reader), location: parseLocationPolicy(reader) });
+    if (result.phase !== 'Completed') throw new Error(`volume backup ${result.phase}: ${JSON.stringify(result.results.toJSON().errors)}`);
+    items = result.volumeCopies.reduce((sum, copy) => sum + (copy.tar?.bytes ?? 0), 0);
   } else if (task === 'backup') {
     const reader = mapReader({ 'include-namespaces': namespace, 'include-resources': 'configmaps', 'backup-name': `bench-${namespace}-${Date.now()}` });
     const result = await runBackup({ cluster: c, store: new LocalObjectStore(directory, `file://${directory}`), logger: silentLogger, holder: 'bench' }, { settings: parseBackupSettings(reader), location: parseLocationPolicy(reader) });
@@ -95,7 +104,67 @@ async function timeRestore(c: KubeCluster, store: LocalObjectStore, backupName: 
   return (performance.now() - started) / 1000;
 }
 
+/** A namespace with one pod whose claim holds `mib` MiB of random bytes, opted in for a file-system copy. */
+async function seedVolume(c: KubeCluster, namespace: string, mib: number): Promise<void> {
+  const env = readEnv();
+  const pods = { group: '', version: 'v1', resource: 'pods', namespaced: true };
+  await c.create(namespaces.ref, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
+  // Pods are refused until the namespace's default ServiceAccount has its token.
+  const tokenReady = async () => (((await c.get({ group: '', version: 'v1', resource: 'serviceaccounts', namespaced: true }, 'default', namespace))?.secrets as unknown[] | undefined)?.length ?? 0) > 0;
+  for (let i = 0; i < 120 && !(await tokenReady()); i++) await new Promise((r) => setTimeout(r, 500));
+  await c.create({ group: '', version: 'v1', resource: 'persistentvolumeclaims', namespaced: true }, {
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: { name: 'data', namespace },
+    spec: { accessModes: ['ReadWriteOnce'], storageClassName: env.TEST_STORAGE_CLASS, resources: { requests: { storage: `${mib * 2}Mi` } } }
+  });
+  await c.create(pods, {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'app', namespace, annotations: { 'backup.velero.io/backup-volumes': 'data' } },
+    spec: {
+      terminationGracePeriodSeconds: 0,
+      containers: [{ name: 'main', image: env.TEST_IMAGE, imagePullPolicy: 'Never', command: ['sleep', '36000'], volumeMounts: [{ name: 'data', mountPath: '/data' }] }],
+      volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data' } }]
+    }
+  });
+  for (let i = 0; i < 240; i++) {
+    if (((await c.get(pods, 'app', namespace))?.status as { phase?: string } | undefined)?.phase === 'Running') break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  const written = await c.exec({ namespace, pod: 'app', container: 'main' }, ['sh', '-c', `dd if=/dev/urandom of=/data/blob bs=1048576 count=${mib} 2>/dev/null`], { timeoutMs: 600_000 });
+  if (written.exitCode !== 0) throw new Error(`cannot fill the volume of ${namespace}: ${written.stderr}`);
+}
+
+/** The floor: the same volume streamed by kubectl through exec and thrown away. */
+function timeKubectlTar(namespace: string): number {
+  const env = readEnv();
+  const kubectl = path.join(env.KUBE_BIN_DIR!, 'kubectl');
+  const started = performance.now();
+  const out = spawnSync('sh', ['-c', `"${kubectl}" --kubeconfig "${kubeconfig}" exec -n ${namespace} app -c main -- tar c -f - -C /data . | cat >/dev/null`], { encoding: 'utf8' });
+  if (out.status !== 0) throw new Error(`kubectl exec tar failed: ${out.stderr}`);
+  return (performance.now() - started) / 1000;
+}
+
+async function volumeRows(c: KubeCluster, run: string, directory: string, created: string[], row: (label: string, value: string, ratio: string) => void): Promise<void> {
+  const small = `bench-${run}-vol100m`;
+  const large = `bench-${run}-vol1g`;
+  created.push(small, large);
+  console.log('Filling a 100 MiB and a 1 GiB volume with random bytes...');
+  await seedVolume(c, small, 100);
+  await seedVolume(c, large, 1024);
+  const floor = timeKubectlTar(large);
+  const copySmall = measure('volume-backup', small, directory);
+  const copyLarge = measure('volume-backup', large, directory);
+  const mib = copyLarge.items! / 1024 / 1024;
+  row('kubectl exec tar c | cat, 1 GiB volume', `${floor.toFixed(2)} s`, `1.00 (floor, ${(mib / floor).toFixed(0)} MiB/s)`);
+  row('backup with a 1 GiB file-system copy', `${copyLarge.seconds.toFixed(2)} s`, `${(floor / copyLarge.seconds).toFixed(2)} x the floor's throughput (${(mib / copyLarge.seconds).toFixed(0)} MiB/s, gzip included)`);
+  row('backup with a 100 MiB copy, peak RSS', `${copySmall.maxRssMiB.toFixed(0)} MiB`, '1.00');
+  row('backup with a 1 GiB copy, peak RSS', `${copyLarge.maxRssMiB.toFixed(0)} MiB`, `${(copyLarge.maxRssMiB / copySmall.maxRssMiB).toFixed(2)} x the 100 MiB copy`);
+}
+
 async function main(): Promise<void> {
+  if (process.argv[2] === 'volumes') return volumesOnly();
   const c = cluster();
   const run = Date.now().toString(36);
   const small = `bench-${run}-100`;
@@ -135,6 +204,21 @@ async function main(): Promise<void> {
     row('backup of 10,000 ConfigMaps', `${backupLarge.seconds.toFixed(2)} s`, `${(backupLarge.seconds / list.seconds).toFixed(2)} x the LIST (${Math.round(backupLarge.items! / backupLarge.seconds)} items/s)`);
     row('restore of 2,000, concurrency 1 (Velero-like)', `${sequential.toFixed(2)} s`, '1.00');
     row('restore of 2,000, concurrency 16', `${parallel.toFixed(2)} s`, `${(sequential / parallel).toFixed(2)} x faster`);
+    await volumeRows(c, run, directory, created, row);
+  } finally {
+    await Promise.all(created.map((ns) => c.delete(namespaces.ref, ns)));
+    fs.rmSync(directory, { recursive: true, force: true });
+    c.close();
+  }
+}
+
+async function volumesOnly(): Promise<void> {
+  const c = cluster();
+  const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'kube-backup-bench-'));
+  const created: string[] = [];
+  try {
+    const row = (label: string, value: string, ratio: string) => console.log(`${label.padEnd(44)} ${value.padStart(14)}   ${ratio}`);
+    await volumeRows(c, Date.now().toString(36), directory, created, row);
   } finally {
     await Promise.all(created.map((ns) => c.delete(namespaces.ref, ns)));
     fs.rmSync(directory, { recursive: true, force: true });

@@ -7,4 +7,4 @@ if ! scripts/env/status.sh --quiet 2>/dev/null; then
   scripts/env/up.sh
 fi
 node_modules/.bin/ncc build bench/bench.ts -o build/bench --quiet
-node_modules/.bin/node build/bench/index.js
+node_modules/.bin/node build/bench/index.js "$@"

@@ -2,6 +2,9 @@
 # Builds kube-apiserver, kube-controller-manager, kube-scheduler and kubelet from Debian's `kubernetes`
 # source package (the full upstream v1.20.2 tree, vendor/ included) and caches them by package version.
 # Debian ships no server binaries, and nothing but Debian and npm is reachable, so this is the only way.
+# Also keeps the tree's CSI snapshot CRDs (cluster/addons/volumesnapshots/crd/*.yaml) next to the binaries,
+# in $CACHE_ROOT/kubernetes-<version>/volumesnapshot-crds/, for up.sh to install. The last line printed is
+# the bin dir; the CRD dir is its sibling.
 set -euo pipefail
 
 CACHE_ROOT="${KUBE_BACKUP_CACHE:-$HOME/.cache/kube-backup-action}"
@@ -51,19 +54,49 @@ fi
 version=$(apt-cache "${APT_OPTS[@]}" showsrc kubernetes | awk '/^Version:/{print $2}' | sort -V | tail -n1)
 [ -n "$version" ] || { log "no kubernetes source package found in: $(cat "$src_list")"; exit 1; }
 bin_dir="$CACHE_ROOT/kubernetes-$version/bin"
+crd_dir="$CACHE_ROOT/kubernetes-$version/volumesnapshot-crds"
+work="$CACHE_ROOT/src-$version"
+
+# download_source: the source package (orig tarball, ~35 MB) into $work; sets $tarball.
+download_source() {
+  rm -rf "$work"; mkdir -p "$work"
+  ( cd "$work" && apt-get "${APT_OPTS[@]}" source --download-only "kubernetes=$version" >&2 )
+  tarball=$(ls "$work"/kubernetes_*.orig.tar.gz | head -n1)
+}
+
+# keep_snapshot_crds: copies just the snapshot CRD files out of the orig tarball into $crd_dir (atomically:
+# the directory appears complete or not at all).
+keep_snapshot_crds() {
+  local tmp="$crd_dir.tmp" n
+  rm -rf "$tmp"; mkdir -p "$tmp"
+  tar -xzf "$tarball" -C "$tmp" --strip-components=5 --wildcards --no-wildcards-match-slash \
+    '*/cluster/addons/volumesnapshots/crd/*.yaml'
+  n=$(find "$tmp" -maxdepth 1 -name '*.yaml' | wc -l)
+  [ "$n" -gt 0 ] || { log "no cluster/addons/volumesnapshots/crd/*.yaml in $tarball"; exit 1; }
+  rm -rf "$crd_dir"; mv "$tmp" "$crd_dir"
+  log "kept $n snapshot CRD file(s) in $crd_dir"
+}
+
+have_crds() { ls "$crd_dir"/*.yaml >/dev/null 2>&1; }
+
 missing=""
 for b in $WANT_BINS; do [ -x "$bin_dir/$b" ] || missing="$missing $b"; done
 if [ -z "$missing" ]; then
+  # Binaries cached before the CRDs were kept: fetch the source once more, for the CRD files only.
+  if ! have_crds; then
+    log "binaries cached, snapshot CRDs not: downloading the source package for them"
+    download_source
+    keep_snapshot_crds
+    rm -rf "$work"
+  fi
   log "cached: $bin_dir"
   echo "$bin_dir"
   exit 0
 fi
 WANT_BINS="${missing# }"
 
-work="$CACHE_ROOT/src-$version"
-rm -rf "$work"; mkdir -p "$work"
-( cd "$work" && apt-get "${APT_OPTS[@]}" source --download-only "kubernetes=$version" >&2 )
-tarball=$(ls "$work"/kubernetes_*.orig.tar.gz | head -n1)
+download_source
+have_crds || keep_snapshot_crds
 log "unpacking $tarball"
 mkdir -p "$work/tree"
 tar -xzf "$tarball" -C "$work/tree" --strip-components=1

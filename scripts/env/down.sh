@@ -63,7 +63,8 @@ done
 unmount_under "$KUBELET_ROOT" "$CTRD_STATE" "$CTRD_ROOT" "$STATE"
 
 # 5. Host leftovers of our pods: the CNI bridge, empty kubelet pod cgroups, pod log dirs,
-#    host-path provisioner volumes (their PVs lived in the etcd data deleted below).
+#    host-path provisioner volumes and the CSI test double's volumes and snapshots (their PVs and
+#    snapshot objects lived in the etcd data deleted below).
 if ip link show "$CNI_BRIDGE" >/dev/null 2>&1; then ip link delete "$CNI_BRIDGE" || true; fi
 for d in /sys/fs/cgroup/*/kubepods; do
   [[ -d $d ]] && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null || true
@@ -71,7 +72,7 @@ done
 if [[ -z $(pids_named kubelet) ]]; then   # pod logs are kubelet's; leave them if another kubelet runs
   rm -rf /var/log/pods/* /var/log/containers/* 2>/dev/null || true
 fi
-rm -rf "$HOSTPATH_PV_DIR"
+rm -rf "$HOSTPATH_PV_DIR" "$CSI_DOUBLE_DIR"
 
 # 6. State. The cache is reusable (nothing in it refers to a running environment). This run's
 #    logs move to logs-previous/ for post-mortems; the next up.sh starts with fresh ones.

@@ -24,6 +24,7 @@ RUNC_ROOT=$CTRD_STATE/runc
 CNI_BRIDGE=kbbr0
 POD_SUBNET=10.222.0.0/16
 HOSTPATH_PV_DIR=/tmp/hostpath_pv   # where kube-controller-manager's host-path provisioner puts volumes
+CSI_DOUBLE_DIR=/tmp/csi-hostpath-double  # test/support/csi-snapshot-double.ts's volumes and snapshots (DOUBLE_ROOT)
 
 # Ports: all on 127.0.0.1, chosen away from the defaults of etcd/memcached/swift so packages that
 # auto-start their own daemons (possible where no policy-rc.d blocks them) cannot clash with ours.
@@ -164,6 +165,24 @@ node_ready() {
 node_addressed() {
   api a "/api/v1/nodes/$NODE_NAME" 2>/dev/null |
     jq -e 'any(.status.addresses[]?; .type == "InternalIP" and .address == "127.0.0.1")' >/dev/null 2>&1
+}
+
+# The CSI snapshot CRDs (VolumeSnapshot, VolumeSnapshotContent, VolumeSnapshotClass) from the Kubernetes
+# tree's cluster/addons/volumesnapshots/crd, installed into both clusters by up.sh.
+SNAPSHOT_CRDS=(volumesnapshotclasses.snapshot.storage.k8s.io volumesnapshotcontents.snapshot.storage.k8s.io
+  volumesnapshots.snapshot.storage.k8s.io)
+# snapshot_crds_established CLUSTER(a|b): all three exist with condition Established=True.
+snapshot_crds_established() {
+  local crd
+  for crd in "${SNAPSHOT_CRDS[@]}"; do
+    api "$1" "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/$crd" 2>/dev/null |
+      jq -e 'any(.status.conditions[]?; .type == "Established" and .status == "True")' >/dev/null 2>&1 || return 1
+  done
+}
+# snapshot_api_version CLUSTER: the group version discovery prefers for snapshot.storage.k8s.io (e.g.
+# snapshot.storage.k8s.io/v1), empty when the group is not served.
+snapshot_api_version() {
+  api "$1" /apis/snapshot.storage.k8s.io 2>/dev/null | jq -r '.preferredVersion.groupVersion // empty' 2>/dev/null || true
 }
 
 # healthy NAME: its process is ours and alive, and it answers its health check.

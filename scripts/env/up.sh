@@ -3,6 +3,7 @@
 #   cluster A  kube-apiserver :6443 + controller-manager + scheduler + containerd + kubelet "node1"
 #   cluster B  kube-apiserver :6444 (etcd prefix /cluster-b) + its own controller-manager, no node
 #   S3         OpenStack Swift proxy with s3api + tempauth (+ memcached) on :18080
+#   both clusters: the CSI snapshot CRDs (snapshot.storage.k8s.io) of the Kubernetes tree's addons
 # State lives in .local-env/ (logs in .local-env/logs/<component>.log); .local-env/env.sh is written
 # last, so its existence means "up". Components that already run healthy are reused; a second run
 # while everything is up returns within seconds and changes nothing. Stop with down.sh.
@@ -59,10 +60,16 @@ write_file() {
 exec 9>"$STATE/.lock"
 flock -w 600 9 || { log "another up.sh/down.sh holds $STATE/.lock"; exit 1; }
 
-# Fast path: everything already up and healthy -> nothing to do.
+# Fast path: everything already up and healthy -> nothing to do. When only the snapshot CRDs (or their
+# line in env.sh) are missing, as in an environment started before up.sh installed them, they are added
+# in place below (add_snapshot_crds_in_place), without taking env.sh away from tests already using it.
+in_place=false
 if [[ -f $ENV_FILE ]] && "$ENV_SCRIPTS_DIR/status.sh" --quiet; then
-  log "environment already up and healthy ($((SECONDS - T0))s); source $ENV_FILE"
-  exit 0
+  if snapshot_crds_established a && snapshot_crds_established b && grep -q '^export SNAPSHOT_API_VERSION=' "$ENV_FILE"; then
+    log "environment already up and healthy ($((SECONDS - T0))s); source $ENV_FILE"
+    exit 0
+  fi
+  in_place=true
 fi
 
 # --- packages ----------------------------------------------------------------------------------
@@ -557,6 +564,22 @@ bootstrap_objects() {
     "subjects":[{"apiGroup":"rbac.authorization.k8s.io","kind":"User","name":"limited"}]}'
 }
 
+# The CSI snapshot CRDs, kept by build-kubernetes.sh next to the binaries, applied to both clusters
+# (kubectl apply: an unchanged CRD is not written again), then awaited until Established. The addon of
+# v1.20.2 serves v1 and v1beta1 (storage v1beta1, no conversion webhook); no snapshot controller runs.
+install_snapshot_crds() {
+  local dir=${BIN%/bin}/volumesnapshot-crds c
+  ls "$dir"/*.yaml >/dev/null 2>&1 || fail build "no snapshot CRD files in $dir (build-kubernetes.sh keeps them there)"
+  for c in a b; do
+    "$BIN/kubectl" --kubeconfig "$STATE/kubeconfig-$c" apply -f "$dir" >>"$LOGS/snapshot-crds.log" 2>&1 ||
+      fail snapshot-crds "kubectl apply -f $dir failed on cluster $c"
+  done
+  wait_for kube-apiserver-a "snapshot CRDs Established on A" 60 snapshot_crds_established a
+  wait_for kube-apiserver-b "snapshot CRDs Established on B" 60 snapshot_crds_established b
+  SNAPSHOT_API_VERSION=$(snapshot_api_version a)
+  [[ -n $SNAPSHOT_API_VERSION ]] || fail kube-apiserver-a "discovery does not serve snapshot.storage.k8s.io on cluster A"
+}
+
 # Pods are only admitted once their namespace's "default" service account has its token secret.
 sa_ready() { api "$1" "/api/v1/namespaces/$2/serviceaccounts/default" 2>/dev/null | jq -e '(.secrets // []) | length > 0' >/dev/null 2>&1; }
 sa_ready_a() { sa_ready a default && sa_ready a team-a; }
@@ -579,6 +602,7 @@ TEST_IMAGE $TEST_IMAGE
 TEST_STORAGE_CLASS hostpath
 TEST_NODE_NAME $NODE_NAME
 KUBE_BIN_DIR $BIN
+SNAPSHOT_API_VERSION $SNAPSHOT_API_VERSION
 EOF
     echo '# kubectl etc., built from the same source as the servers, go first on PATH (once).'
     echo 'case ":$PATH:" in *":$KUBE_BIN_DIR:"*) ;; *) export PATH="$KUBE_BIN_DIR:$PATH" ;; esac'
@@ -586,6 +610,15 @@ EOF
 }
 
 # --- main ---------------------------------------------------------------------------------------
+
+if $in_place; then
+  # Everything runs; only the snapshot CRDs were missing. env.sh is replaced atomically (write_file).
+  BIN=$("$ENV_SCRIPTS_DIR/build-kubernetes.sh" | tail -n1) || fail build "build-kubernetes.sh failed"
+  install_snapshot_crds
+  write_env_file
+  log "snapshot CRDs added to the running environment in $((SECONDS - T0))s: source $ENV_FILE"
+  exit 0
+fi
 
 mkdir -p "$LOGS" "$RUN" "$CFG" "$CACHE" "$STATE/cni/ipam"
 rm -f "$ENV_FILE"   # not "up" until the end of this run
@@ -618,6 +651,7 @@ ensure kubelet start_kubelet
 wait_for kube-apiserver-b "kube-apiserver B ready" 90 health_kube-apiserver-b
 ensure kube-controller-manager-b start_kube-controller-manager-b
 bootstrap_objects
+install_snapshot_crds
 
 for s in memcached swift-account swift-container swift-object swift-proxy; do
   wait_for "$s" "$s healthy" 30 "health_$s"

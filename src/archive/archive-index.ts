@@ -2,7 +2,8 @@ import { open, rm, type FileHandle } from 'node:fs/promises';
 import { pipeline, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { ArchiveLimitError, asArchiveError } from './archive-errors.js';
-import { DEFAULT_ARCHIVE_LIMITS, formatBytes, formatExactBytes, type ArchiveLimits } from './archive-limits.js';
+import { DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits } from './archive-limits.js';
+import { formatBytes, formatExactBytes } from '../util/byte-size.js';
 import { FORMAT_VERSION_PATH } from './item-path.js';
 import { TarScanner, type IgnoredEntry, type TarEntryLocation } from './tar-scanner.js';
 

@@ -1,6 +1,7 @@
 import { Header, Pax, type HeaderData } from 'tar';
 import { ArchiveCorruptError, ArchiveLimitError } from './archive-errors.js';
-import { DEFAULT_ARCHIVE_LIMITS, formatBytes, formatExactBytes, indexEntryMemory, type ArchiveLimits } from './archive-limits.js';
+import { DEFAULT_ARCHIVE_LIMITS, indexEntryMemory, type ArchiveLimits } from './archive-limits.js';
+import { formatBytes, formatExactBytes } from '../util/byte-size.js';
 import { entryPathProblem, normalizeEntryPath } from './item-path.js';
 import { BLOCK_SIZE, paddedSize } from './tar-blocks.js';
 

@@ -1,7 +1,8 @@
 import { recordSelectors } from '../persistence/selector-record.js';
 import type { BackupSettings } from '../settings/backup-settings.js';
 import { ARCHIVE_FORMAT_VERSION } from '../archive/item-path.js';
-import { ANNOTATIONS, LABELS, VELERO_NAMESPACE, type BackupPhase } from '../velero/vocabulary.js';
+import { ANNOTATIONS, CSI, LABELS, VELERO_NAMESPACE, type BackupPhase } from '../velero/vocabulary.js';
+import { formatGoDuration } from '../util/duration.js';
 import { rfc3339 } from '../velero/time.js';
 import type { KubeObject } from '../model/kube-object.js';
 
@@ -14,6 +15,9 @@ export interface BackupStatusFields {
   itemsBackedUp: number;
   errors: number;
   warnings: number;
+  /** Velero's csiVolumeSnapshotsAttempted / Completed. */
+  csiSnapshotsAttempted?: number;
+  csiSnapshotsCompleted?: number;
 }
 
 export interface BackupIdentity {
@@ -33,6 +37,7 @@ export function backupObject(identity: BackupIdentity, settings: BackupSettings,
   if (settings.scheduleName) labels[LABELS.scheduleName] = settings.scheduleName;
   const annotations: Record<string, string> = { [ANNOTATIONS.sourceServer]: identity.server, [ANNOTATIONS.tool]: `kube-backup-action ${identity.toolVersion}` };
   if (identity.sourceClusterUid) annotations[ANNOTATIONS.sourceCluster] = identity.sourceClusterUid;
+  for (const [driver, snapshotClass] of Object.entries(settings.volumes.snapshotClassesByDriver)) annotations[`${CSI.backupSnapshotClassPrefix}${driver}`] = snapshotClass;
   const f = settings.filters;
 
   const spec: Record<string, unknown> = {
@@ -42,7 +47,9 @@ export function backupObject(identity: BackupIdentity, settings: BackupSettings,
     excludedResources: f.excludeResources,
     ttl: settings.ttl,
     storageLocation: identity.locationName,
-    snapshotVolumes: false,
+    snapshotVolumes: settings.volumes.snapshotVolumes,
+    defaultVolumesToFsBackup: settings.volumes.defaultVolumesToFsBackup,
+    csiSnapshotTimeout: formatGoDuration(settings.volumes.csiSnapshotTimeoutMs),
     hooks: {},
     metadata: {}
   };
@@ -60,6 +67,10 @@ export function backupObject(identity: BackupIdentity, settings: BackupSettings,
   if (status.completionTimestamp) statusObject.completionTimestamp = rfc3339(status.completionTimestamp);
   if (status.errors) statusObject.errors = status.errors;
   if (status.warnings) statusObject.warnings = status.warnings;
+  if (status.csiSnapshotsAttempted) {
+    statusObject.csiVolumeSnapshotsAttempted = status.csiSnapshotsAttempted;
+    statusObject.csiVolumeSnapshotsCompleted = status.csiSnapshotsCompleted ?? 0;
+  }
 
   return {
     apiVersion: 'velero.io/v1',

@@ -2,6 +2,8 @@ import { formatLabelSelector } from '../kube/label-selector.js';
 import { ArchiveWriter } from '../archive/archive-writer.js';
 import type { Cluster } from '../kube/cluster.js';
 import type { BackupSettings, LocationPolicy } from '../settings/backup-settings.js';
+import type { BackupVolumeSettings } from '../settings/volume-settings.js';
+import type { VolumePolicies } from '../settings/volume-policies.js';
 import { backupKeys } from '../storage/layout.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { AlreadyExistsError, InputError, errorMessage } from '../util/errors.js';
@@ -10,7 +12,7 @@ import type { Logger } from '../util/logger.js';
 import { RunLog } from '../util/run-log.js';
 import { TOOL_VERSION } from '../util/version.js';
 import { backupObject } from './backup-object.js';
-import { collectItems, type CollectedItem, type ItemSink } from './collect.js';
+import { collectItems, type CollectedItem, type ItemSink, type PodHooks } from './collect.js';
 import { podHooks } from './pod-hook-runner.js';
 import { backupName } from './naming.js';
 import { progressReporter } from './progress.js';
@@ -22,8 +24,18 @@ import { isTwinRun } from './twin-run.js';
 import { existingTwinBackup } from './slot-guard.js';
 import { statusOf } from '../persistence/stored-backups.js';
 import type { KubeObject } from '../model/kube-object.js';
-import { VELERO_NAMESPACE, type BackupPhase } from '../velero/vocabulary.js';
+import { CSI, LABELS, VELERO_NAMESPACE, type BackupPhase } from '../velero/vocabulary.js';
+import { CsiSnapshotter, raisedRequest, type TakenSnapshot } from './csi-snapshots.js';
+import { snapshotApiOf, type SnapshotApi } from '../volumes/snapshot-api.js';
+import { backupableResources, type ScopedResource } from '../kube/resources.js';
+import type { DiscoveryResult } from '../kube/cluster.js';
+import type { ResourceRef } from '../model/resource-ref.js';
 import { rfc3339 } from '../velero/time.js';
+import { encodeVolumeCopies } from '../volumes/volume-copy-record.js';
+import { VolumeCopier } from './volume-copies.js';
+import { VolumeInventory } from './volume-inventory.js';
+import { volumeInfoEntries } from './volume-info.js';
+import type { VolumeCopyRecord } from '../volumes/volume-copy-record.js';
 
 export interface BackupContext {
   cluster: Cluster;
@@ -58,6 +70,8 @@ export interface BackupResult {
   results: RunResults;
   itemsByResource: Map<string, number>;
   itemsByNamespace: Map<string, number>;
+  /** The file-system copies of volumes this backup made (or tried to). */
+  volumeCopies: readonly VolumeCopyRecord[];
   /** Why the run failed, when phase is Failed. */
   failure?: string;
   /** Set when this run wrote nothing: a twin run of the same cron slot made (or is making) this backup. */
@@ -79,7 +93,10 @@ export async function runBackup(context: BackupContext, request: BackupRequest):
   const startedAt = clock();
   const name = backupName({ name: settings.name, scheduleName: settings.scheduleName, now: startedAt, slot: request.slot });
   // Resource names resolve only against the cluster's discovery: a typo must fail here, before the lease or any file.
-  const scope = planBackupScope(await cluster.discover(), settings.filters);
+  const discovery = await cluster.discover();
+  const scope = planBackupScope(discovery, settings.filters);
+  const snapshots = settings.volumes.snapshotVolumes ? snapshotResources(discovery) : undefined;
+  const policies = await resolveVolumePolicies(cluster, settings.volumes);
   const identity = await clusterIdentity(cluster);
   // A scheduled run started twice: the twin that finds its slot's backup done has nothing to do.
   const twin = await existingTwinBackup(store, name, request.slot, identity);
@@ -95,13 +112,37 @@ export async function runBackup(context: BackupContext, request: BackupRequest):
     // The twin may have finished while this run waited for the lease.
     const done = await existingTwinBackup(store, name, request.slot, identity);
     if (done) return skippedResult(name, store.url, startedAt, done, `backup ${name} of this cron slot was made from this cluster by another run`);
-    return await writeBackup(context, request, { name, identity, lease, scope });
+    return await writeBackup(context, request, { name, identity, lease, scope, policies, snapshots });
   } finally {
     await lease.release();
   }
 }
 
-async function writeBackup(context: BackupContext, request: BackupRequest, { name, identity, lease, scope }: { name: string; identity: string | undefined; lease: Lease; scope: BackupScope }): Promise<BackupResult> {
+interface BackupPlan {
+  name: string;
+  identity: string | undefined;
+  lease: Lease;
+  scope: BackupScope;
+  policies: VolumePolicies | undefined;
+  /** The snapshot API, when snapshot-volumes is on and the cluster serves it. */
+  snapshots: SnapshotResources | undefined;
+}
+
+interface SnapshotResources {
+  api: SnapshotApi;
+  scoped: { snapshots: ScopedResource; contents: ScopedResource; classes: ScopedResource };
+}
+
+function snapshotResources(discovery: DiscoveryResult): SnapshotResources | undefined {
+  const api = snapshotApiOf(discovery);
+  if (!api) return undefined;
+  const all = backupableResources(discovery);
+  const find = (ref: ResourceRef) => all.find((r) => r.groupResource === `${ref.resource}.${ref.group}`);
+  const [snapshots, contents, classes] = [find(api.snapshots), find(api.contents), find(api.classes)];
+  return snapshots && contents && classes ? { api, scoped: { snapshots, contents, classes } } : undefined;
+}
+
+async function writeBackup(context: BackupContext, request: BackupRequest, { name, identity, lease, scope, policies, snapshots }: BackupPlan): Promise<BackupResult> {
   const { cluster, store } = context;
   const clock = context.clock ?? (() => new Date());
   const { settings, location } = request;
@@ -116,7 +157,11 @@ async function writeBackup(context: BackupContext, request: BackupRequest, { nam
   const expiration = new Date(startedAt.getTime() + settings.ttlMs);
   log.info(`Starting backup ${name} of ${cluster.server} to ${store.url}; expires ${rfc3339(expiration)}`);
 
-  const sink = new ArchiveSink(new ArchiveWriter({ compressionLevel: settings.compressionLevel, mtime: startedAt }));
+  const inventory = new VolumeInventory();
+  const sink = new ArchiveSink(new ArchiveWriter({ compressionLevel: settings.compressionLevel, mtime: startedAt }), inventory);
+  const snapshotter = snapshots && new CsiSnapshotter({ cluster, api: snapshots.api, backupName: name, classesByDriver: settings.volumes.snapshotClassesByDriver, timeoutMs: settings.volumes.csiSnapshotTimeoutMs, log, clock });
+  if (settings.volumes.snapshotVolumes && !snapshots) log.info('The cluster serves no CSI snapshot API (snapshot.storage.k8s.io): claims are not snapshotted');
+  const copier = new VolumeCopier({ cluster, store, backupName: name, settings: settings.volumes, log, results, clock, compressionLevel: settings.compressionLevel, policies, snapshotter });
   const upload = store.put(keys.tarball, sink.writer.output, { contentType: 'application/gzip' });
   // Surface an upload failure at once instead of after the walk (the archive would otherwise wait forever), and stop
   // the walk: no pod's pre hooks start for a backup that has failed.
@@ -130,6 +175,7 @@ async function writeBackup(context: BackupContext, request: BackupRequest, { nam
   let phase: BackupPhase;
   let failure: string | undefined;
   const progress = progressReporter(log, clock);
+  const walkSignal = context.signal ? AbortSignal.any([uploadFailed.signal, context.signal]) : uploadFailed.signal;
   try {
     await collectItems(cluster, sink, {
       scope,
@@ -138,12 +184,14 @@ async function writeBackup(context: BackupContext, request: BackupRequest, { nam
       allApiVersions: settings.allApiVersions,
       pageSize: settings.pageSize,
       concurrency: settings.concurrency,
-      hooks: podHooks(cluster, settings.hooks, log, results),
-      signal: context.signal ? AbortSignal.any([uploadFailed.signal, context.signal]) : uploadFailed.signal,
+      hooks: withVolumeCopies(podHooks(cluster, settings.hooks, log, results), copier),
+      signal: walkSignal,
       logger: log,
       results,
       onProgress: (done) => progress(done)
     });
+    await copier.copyRemainingClaims(inventory.claims, walkSignal);
+    await sink.writeDeferred(copier.snapshots, snapshots?.scoped, name);
     await sink.writer.finish();
     await upload;
     progress({ items: sink.writer.itemsWritten, resourcesDone: 1, resourcesTotal: 1 }, true);
@@ -159,24 +207,34 @@ async function writeBackup(context: BackupContext, request: BackupRequest, { nam
 
   const completedAt = clock();
   log.info(`Backup ${name} ${phase}: ${sink.writer.itemsWritten} items, ${results.errorTotal} errors, ${results.warningTotal} warnings`);
-  await store.put(keys.results, gzipJson(results.toJSON()));
-  await store.put(keys.resourceList, gzipJson(sink.resourceList()));
-  await store.put(keys.logs, gzipText(log.text()));
+  // Snapshots outlive the run only with a backup that points at them: kept when committed, deleted otherwise.
+  let committed = false;
+  try {
+    await store.put(keys.results, gzipJson(results.toJSON()));
+    await store.put(keys.resourceList, gzipJson(sink.resourceList()));
+    if (copier.copies.length) await store.put(keys.fsVolumes, encodeVolumeCopies([...copier.copies]));
+    const volumeInfo = volumeInfoEntries({ volumes: inventory.volumes, copies: copier.copies, snapshots: copier.snapshots, snapshotSkips: copier.snapshotSkips, skippedByPolicy: copier.skippedByPolicy });
+    if (volumeInfo.length) await store.put(keys.volumeInfo, gzipJson(volumeInfo));
+    await store.put(keys.logs, gzipText(log.text()));
 
-  if (phase !== 'Failed') {
-    const backup = backupObject(
-      { name, locationName: location.name, sourceClusterUid: identity, server: cluster.server, toolVersion: TOOL_VERSION },
-      settings,
-      { phase, startTimestamp: startedAt, completionTimestamp: completedAt, expiration, totalItems: sink.writer.itemsWritten, itemsBackedUp: sink.writer.itemsWritten, errors: results.errorTotal, warnings: results.warningTotal }
-    );
-    // Committing after losing the lease (its renewal failed and another run took the location) could race that run.
-    lease.assertHeld();
-    try {
-      await store.put(keys.metadata, `${JSON.stringify(backup, null, 2)}\n`, { contentType: 'application/json', ifNoneMatch: true });
-    } catch (err) {
-      if (!(err instanceof AlreadyExistsError)) throw err;
-      throw new Error(`another run completed a backup named '${name}' while this one ran; this run's files were not committed`);
+    if (phase !== 'Failed') {
+      const backup = backupObject(
+        { name, locationName: location.name, sourceClusterUid: identity, server: cluster.server, toolVersion: TOOL_VERSION },
+        settings,
+        { phase, startTimestamp: startedAt, completionTimestamp: completedAt, expiration, totalItems: sink.writer.itemsWritten, itemsBackedUp: sink.writer.itemsWritten, errors: results.errorTotal, warnings: results.warningTotal, csiSnapshotsAttempted: copier.snapshotsAttempted, csiSnapshotsCompleted: copier.snapshots.length }
+      );
+      // Committing after losing the lease (its renewal failed and another run took the location) could race that run.
+      lease.assertHeld();
+      try {
+        await store.put(keys.metadata, `${JSON.stringify(backup, null, 2)}\n`, { contentType: 'application/json', ifNoneMatch: true });
+        committed = true;
+      } catch (err) {
+        if (!(err instanceof AlreadyExistsError)) throw err;
+        throw new Error(`another run completed a backup named '${name}' while this one ran; this run's files were not committed`);
+      }
     }
+  } finally {
+    await copier.releaseSnapshots(committed);
   }
 
   return {
@@ -192,6 +250,7 @@ async function writeBackup(context: BackupContext, request: BackupRequest, { nam
     results,
     itemsByResource: sink.byResource,
     itemsByNamespace: sink.byNamespace,
+    volumeCopies: copier.copies,
     failure
   };
 }
@@ -213,8 +272,50 @@ function skippedResult(name: string, location: string, now: Date, existing: Kube
     results: new RunResults(),
     itemsByResource: new Map(),
     itemsByNamespace: new Map(),
+    volumeCopies: [],
     skipped: reason
   };
+}
+
+/** The volume-policies input, with a ConfigMap it names read now: a missing or bad one fails before the lease. */
+async function resolveVolumePolicies(cluster: Cluster, settings: BackupVolumeSettings): Promise<VolumePolicies | undefined> {
+  const source = settings.policies;
+  if (!source) return undefined;
+  if ('inline' in source) return source.inline;
+  const { namespace, name } = source.configMap;
+  const configMap = await cluster.get({ group: '', version: 'v1', resource: 'configmaps', namespaced: true }, name, namespace);
+  if (!configMap) throw new InputError('volume-policies', `ConfigMap ${namespace}/${name} does not exist in ${cluster.server}`, 'Create it with the policies YAML as its only data entry, or give the YAML itself');
+  const data = (configMap.data ?? {}) as Record<string, string>;
+  return source.decode(data);
+}
+
+/** A pod's volumes are copied after its pre hooks and before its post hooks, as Velero's pod volume backups are. */
+function withVolumeCopies(hooks: PodHooks, copier: VolumeCopier): PodHooks {
+  return {
+    around: (pod, write, signal) =>
+      hooks.around(
+        pod,
+        async () => {
+          await copier.copyPodVolumes(pod, signal);
+          await write();
+        },
+        signal
+      )
+  };
+}
+
+/** What waits for the volume steps: see ArchiveSink.writeDeferred. */
+const DEFERRED = new Set(['persistentvolumeclaims', `volumesnapshots.${CSI.group}`, `volumesnapshotcontents.${CSI.group}`, `volumesnapshotclasses.${CSI.group}`]);
+
+/** The claim as Velero writes a snapshotted one: the snapshot's name as annotation and label, the request raised. */
+function claimWithSnapshot(pvc: KubeObject, taken: TakenSnapshot, backupName: string): KubeObject {
+  const copy = structuredClone(pvc);
+  copy.metadata.annotations = { ...copy.metadata.annotations, [CSI.volumeSnapshotName]: taken.snapshot.metadata.name! };
+  copy.metadata.labels = { ...copy.metadata.labels, [CSI.volumeSnapshotName]: taken.snapshot.metadata.name!, [LABELS.backupName]: backupName };
+  const requests = (copy.spec as { resources?: { requests?: Record<string, string> } } | undefined)?.resources?.requests;
+  const raised = requests && raisedRequest(requests.storage, taken.restoreSizeBytes);
+  if (requests && raised) requests.storage = raised;
+  return copy;
 }
 
 /** Writes collected items into the archive and keeps the per-type names Velero's resource list holds. */
@@ -222,10 +323,55 @@ class ArchiveSink implements ItemSink {
   readonly byResource = new Map<string, number>();
   readonly byNamespace = new Map<string, number>();
   private readonly names = new Map<string, string[]>();
+  /** Items held back until the volume steps are done (DEFERRED): claims and snapshot objects, few and small. */
+  private readonly deferred: CollectedItem[] = [];
 
-  constructor(readonly writer: ArchiveWriter) {}
+  constructor(
+    readonly writer: ArchiveWriter,
+    private readonly inventory: VolumeInventory
+  ) {}
 
-  async add({ scoped, version, preferred, object }: CollectedItem): Promise<void> {
+  async add(item: CollectedItem): Promise<void> {
+    if (item.preferred) this.inventory.note(item.scoped.groupResource, item.object);
+    if (item.preferred && DEFERRED.has(item.scoped.groupResource)) {
+      this.deferred.push(item);
+      return;
+    }
+    await this.write(item);
+  }
+
+  /**
+   * Claims and snapshot objects wait until the volumes are done: a claim snapshotted meanwhile is written with
+   * Velero's annotation and its request raised to the restore size, and the snapshots taken go in with their
+   * contents and classes (the walk's copies of those, taken before they were ready, are left out).
+   */
+  async writeDeferred(taken: readonly TakenSnapshot[], scoped: SnapshotResources['scoped'] | undefined, backupName: string): Promise<void> {
+    const byClaim = new Map(taken.map((t) => [`${t.namespace}/${t.claim}`, t]));
+    const ours = new Set(taken.flatMap((t) => [`s/${t.namespace}/${t.snapshot.metadata.name}`, `c/${t.content.metadata.name}`, `k/${t.snapshotClass.metadata.name}`]));
+    const keyOf = ({ scoped: s, object }: CollectedItem): string | undefined =>
+      s.groupResource.startsWith('volumesnapshots.') ? `s/${object.metadata.namespace}/${object.metadata.name}`
+        : s.groupResource.startsWith('volumesnapshotcontents.') ? `c/${object.metadata.name}`
+          : s.groupResource.startsWith('volumesnapshotclasses.') ? `k/${object.metadata.name}`
+            : undefined;
+    for (const item of this.deferred) {
+      const key = keyOf(item);
+      if (key && ours.has(key)) continue;
+      const snapshot = item.scoped.groupResource === 'persistentvolumeclaims' ? byClaim.get(`${item.object.metadata.namespace}/${item.object.metadata.name}`) : undefined;
+      await this.write(snapshot ? { ...item, object: claimWithSnapshot(item.object, snapshot, backupName) } : item);
+    }
+    this.deferred.length = 0;
+    if (!scoped) return;
+    const classes = new Set<string>();
+    for (const t of taken) {
+      await this.write({ scoped: scoped.snapshots, version: scoped.snapshots.resource.version, preferred: true, object: t.snapshot });
+      await this.write({ scoped: scoped.contents, version: scoped.contents.resource.version, preferred: true, object: t.content });
+      if (classes.has(t.snapshotClass.metadata.name!)) continue;
+      classes.add(t.snapshotClass.metadata.name!);
+      await this.write({ scoped: scoped.classes, version: scoped.classes.resource.version, preferred: true, object: t.snapshotClass });
+    }
+  }
+
+  private async write({ scoped, version, preferred, object }: CollectedItem): Promise<void> {
     const meta = object.metadata;
     const item = { groupResource: scoped.groupResource, namespace: scoped.resource.namespaced ? meta.namespace : undefined, name: meta.name!, version, object };
     if (!preferred) return this.writer.addOtherVersionItem(item);

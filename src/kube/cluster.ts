@@ -61,11 +61,15 @@ export interface ExecTarget {
 }
 
 export interface ExecOptions {
+  /** Streamed with back-pressure; before Kubernetes 1.29 its end cannot be signalled, so read exactly what is sent. */
   stdin?: Readable;
+  /** Ended when the command succeeds, destroyed with the reason when it fails: never ends on bad data. */
   stdout?: Writable;
   stderr?: Writable;
   /** Kills the wait (not the process in the container, which Kubernetes cannot do) after this long. */
   timeoutMs?: number;
+  /** Closes the connection when aborted (the process in the container may run on). */
+  signal?: AbortSignal;
 }
 
 export interface ExecResult {

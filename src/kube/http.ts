@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { DEFAULT_RETRY, retry, type RetryPolicy } from '../util/retry.js';
+import { retry, type RetryPolicy } from '../util/retry.js';
 
 /** A failed API call, with the Status the server sent (reason such as NotFound, AlreadyExists, Forbidden). */
 export class KubeApiError extends Error {
@@ -61,6 +61,13 @@ export interface RequestOptions {
 }
 
 /**
+ * Long enough to ride out an API server restart (it refuses connections for a few seconds, then answers 5-10 s
+ * after it started): 8 attempts, backing off from 250 ms to 8 s, 12-24 s in all. Only what is safe to repeat is
+ * retried (isRetryableKubeError).
+ */
+export const KUBE_RETRY: RetryPolicy = { attempts: 8, baseDelayMs: 250, maxDelayMs: 8000 };
+
+/**
  * Raw-JSON REST calls to one API server. Authentication is client-node's (tokens, client certificates, exec
  * plugins such as aws-iam-authenticator or gke-gcloud-auth-plugin, in-cluster files), applied per request so
  * refreshed tokens are picked up; the bodies are ours, untouched by generated model classes that drop fields.
@@ -71,7 +78,7 @@ export class KubeHttpClient {
 
   constructor(
     private readonly kc: KubeConfig,
-    private readonly retryPolicy: RetryPolicy = DEFAULT_RETRY,
+    private readonly retryPolicy: RetryPolicy = KUBE_RETRY,
     private readonly defaultTimeoutMs = 60_000
   ) {
     const cluster = kc.getCurrentCluster();

@@ -9,6 +9,7 @@ import { BACKUP_REF } from '../velero/backup-crd.js';
 import { errorMessage, InputError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { completeCandidate } from './candidates.js';
+import { clearDebris, type DebrisReport } from './debris.js';
 import { planPrune, type DeleteReason, type KeepReason, type PruneCandidate } from './plan.js';
 import { indexRestores, type RestoreIndex } from './restores.js';
 import type { KubeObject } from '../model/kube-object.js';
@@ -80,11 +81,15 @@ export interface PruneResult {
   /** Backups whose deletion failed part way; the next prune finishes them. */
   failures: { name: string; message: string }[];
   warnings: string[];
+  /** What the deleted backups held, and the debris removed (with dry-run: what would be freed). */
   freedBytes: number;
+  /** Debris of interrupted runs (unfinished uploads, temporary files): removed when abandoned, else left alone. */
+  debris: DebrisReport;
 }
 
 /**
- * Deletes expired backups and stale unfinished folders, Velero's garbage collection as a one-shot run. Per backup:
+ * Deletes expired backups and stale unfinished folders, Velero's garbage collection as a one-shot run, then the
+ * debris interrupted runs left (debris.ts says why a live write is safe from it). Per backup:
  * velero-backup.json first (the backup leaves every listing at once), then the restores made from it (their own
  * record last, so an interrupted prune can still find them), then the rest of the folder, then the cluster's Backup
  * object. A marker written into the folder first and deleted last tells the next prune that an unfinished folder
@@ -103,14 +108,48 @@ export async function runPrune(context: PruneContext, request: PruneRequest): Pr
   return withLease(store, leaseOptions, (lease) => prune(context, request, clock(), lease));
 }
 
-async function prune(context: PruneContext, { settings, location }: PruneRequest, now: Date, lease: Lease | undefined): Promise<PruneResult> {
+async function prune(context: PruneContext, request: PruneRequest, now: Date, lease: Lease | undefined): Promise<PruneResult> {
   const { store, logger } = context;
-  const result: PruneResult = { location: store.url, dryRun: settings.dryRun, now, deleted: [], kept: [], failures: [], warnings: [], freedBytes: 0 };
+  const { settings } = request;
+  const result: PruneResult = {
+    location: store.url,
+    dryRun: settings.dryRun,
+    now,
+    deleted: [],
+    kept: [],
+    failures: [],
+    warnings: [],
+    freedBytes: 0,
+    debris: { removed: [], leftAlone: [], minAgeMs: 0, bytes: 0 }
+  };
   const warn = (message: string) => {
     result.warnings.push(message);
     logger.warn(message);
   };
+  await pruneBackups(context, request, now, lease, result, warn);
+  result.debris = await clearDebris(store, {
+    now,
+    // A writer outside the lease that has been silent for a whole lease TTL is as gone as a holder that stopped renewing.
+    minAgeMs: Math.max(settings.unfinishedGraceMs, settings.lease.ttlMs),
+    dryRun: settings.dryRun,
+    logger,
+    assertHeld: () => lease?.assertHeld(),
+    signal: context.signal,
+    warn
+  });
+  result.freedBytes += result.debris.bytes;
+  return result;
+}
 
+async function pruneBackups(
+  context: PruneContext,
+  { settings, location }: PruneRequest,
+  now: Date,
+  lease: Lease | undefined,
+  result: PruneResult,
+  warn: (message: string) => void
+): Promise<void> {
+  const { store, logger } = context;
   const candidates: PruneCandidate[] = [];
   const backups = new Map<string, KubeObject>();
   for await (const folder of store.listFolders(BACKUPS_FOLDER)) {
@@ -144,7 +183,7 @@ async function prune(context: PruneContext, { settings, location }: PruneRequest
   const doomed = decisions.filter((d) => d.action === 'delete');
   for (const d of decisions) if (d.action === 'keep') result.kept.push({ name: d.name, reason: d.reason, detail: d.detail });
   logger.info(`${candidates.length} backup folders in ${store.url}; ${doomed.length} to delete${settings.dryRun ? ' (dry run: none will be)' : ''}`);
-  if (doomed.length === 0) return result;
+  if (doomed.length === 0) return;
 
   const restores = await indexRestores(store);
   for (const p of restores.problems) warn(`Restore ${p.restore} is kept: ${p.problem}`);
@@ -187,7 +226,6 @@ async function prune(context: PruneContext, { settings, location }: PruneRequest
       logger.error(`Could not delete backup ${decision.name}; the next prune finishes it: ${errorMessage(err)}`);
     }
   }
-  return result;
 }
 
 /** Deletes (or, in a dry run, measures) one backup folder and the restores made from it, in the safe order. */

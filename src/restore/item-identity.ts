@@ -50,18 +50,22 @@ export function scopeProblem(place: ItemPlace, namespaced: boolean): string | un
   return undefined;
 }
 
-/** Where an item of `place` is written: its path's namespace mapped, under its path's name (a Namespace's own name mapped). */
-export function targetOf(place: ItemPlace, mappings: Readonly<Record<string, string>>): { namespace?: string; name: string } {
+/**
+ * Where an item of `place` is written: its path's namespace mapped, under its path's name (a Namespace's own name
+ * mapped), or under `renamed` for the kinds a restore names anew (CSI snapshot objects: see transform/csi.ts).
+ */
+export function targetOf(place: ItemPlace, mappings: Readonly<Record<string, string>>, renamed?: string): { namespace?: string; name: string } {
   if (place.groupResource === 'namespaces') return { name: mappedNamespace(place.name, mappings) };
-  return place.namespace === undefined ? { name: place.name } : { namespace: mappedNamespace(place.namespace, mappings), name: place.name };
+  const name = renamed ?? place.name;
+  return place.namespace === undefined ? { name } : { namespace: mappedNamespace(place.namespace, mappings), name };
 }
 
 /**
  * The last check before a write: the object about to be written goes exactly where its path says, after the
  * mapping. Transforms and resource modifiers may change anything else, but not where it goes.
  */
-export function targetProblem(desired: KubeObject, place: ItemPlace, mappings: Readonly<Record<string, string>>): string | undefined {
-  const expected = targetOf(place, mappings);
+export function targetProblem(desired: KubeObject, place: ItemPlace, mappings: Readonly<Record<string, string>>, renamed?: string): string | undefined {
+  const expected = targetOf(place, mappings, renamed);
   const namespace = desired.metadata.namespace || undefined;
   const name = desired.metadata.name;
   if (namespace === expected.namespace && name === expected.name) return undefined;

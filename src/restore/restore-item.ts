@@ -1,4 +1,6 @@
 import { withRestoreInitContainers } from '../hooks/restore-init-containers.js';
+import { withRestoreWaitContainer } from '../volumes/restore-wait.js';
+import { csiRestoredName } from './transform/csi.js';
 import type { KubeObject } from '../model/kube-object.js';
 import type { CatalogItem } from '../persistence/archive-catalog.js';
 import { errorMessage } from '../util/errors.js';
@@ -54,14 +56,16 @@ export async function restoreItem(run: RestoreRun, plan: RestorePlan, missingNam
   if ('skip' in transformed) return { outcome: { ...base, action: 'skipped', reason: transformed.skip }, object: original };
   if ('fail' in transformed) return { outcome: { ...base, action: 'failed', reason: transformed.fail }, object: original };
   let desired = transformed.object;
-  const misplaced = targetProblem(desired, item, settings.namespaceMappings);
+  const misplaced = targetProblem(desired, item, settings.namespaceMappings, csiRestoredName(item.groupResource, original, run.uid));
   if (misplaced) return failed(entryReason(read.path, misplaced), original);
   const targetNamespace = desired.metadata.namespace;
   const outcomeBase = { ...base, namespace: targetNamespace };
+  const ownVolumeCopies = item.groupResource === 'pods' ? plan.volumeCopies.podVolumes.get(`${item.namespace}/${item.name}`) : undefined;
   if (item.groupResource === 'pods') {
     const injected = withRestoreInitContainers(desired, settings.restoreHooks);
     desired = injected.pod;
     for (const problem of injected.problems) results.warning(`pod ${targetNamespace}/${item.name}: ${problem}`, targetNamespace);
+    if (ownVolumeCopies) desired = withRestoreWaitContainer(desired, ownVolumeCopies.map((copy) => copy.volume), settings.volumes.dataMoverImage);
   }
   if (settings.preserveOwnerReferences && desired.metadata.ownerReferences?.length) {
     // Created without them and patched once every owner exists: a reference to a uid the target does not
@@ -81,6 +85,11 @@ export async function restoreItem(run: RestoreRun, plan: RestorePlan, missingNam
   });
   if (applied.uid) run.owners.add(desired, applied.uid);
   if (item.groupResource === 'pods' && (applied.action === 'created' || applied.action === 'recreated')) run.restoredPods.push(desired);
+  if (ownVolumeCopies && !settings.dryRun) {
+    if (applied.action === 'created' || applied.action === 'recreated') run.podsAwaitingData.push({ namespace: targetNamespace!, name: item.name, copies: ownVolumeCopies });
+    else run.warn(`pod ${targetNamespace}/${item.name} already existed: its own volumes were not restored from the backup's copies`);
+  }
+  if (item.groupResource === 'persistentvolumeclaims') run.claims.push({ sourceNamespace: item.namespace!, namespace: targetNamespace!, name: item.name, created: applied.action === 'created' && !settings.dryRun });
   const notes = transformed.notes.length ? transformed.notes.join('; ') : undefined;
   return { outcome: { ...outcomeBase, action: applied.action, reason: applied.message ?? notes, changes: applied.changes }, object: desired };
 }

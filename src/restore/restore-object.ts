@@ -12,9 +12,10 @@ export type RestorePhase = 'InProgress' | 'Completed' | 'PartiallyFailed' | 'Fai
  */
 export function restoreObject(
   name: string,
+  uid: string,
   backupName: string,
   settings: RestoreSettings,
-  status: { phase: RestorePhase; started: Date; completed: Date; total: number; restored: number; errors: number; warnings: number }
+  status: { phase: RestorePhase; started: Date; completed: Date; total: number; restored: number; errors: number; warnings: number; failureReason?: string }
 ): KubeObject {
   const f = settings.filters;
   const spec: Record<string, unknown> = {
@@ -33,7 +34,8 @@ export function restoreObject(
   return {
     apiVersion: 'velero.io/v1',
     kind: 'Restore',
-    metadata: { name, namespace: VELERO_NAMESPACE, labels: { [LABELS.backupName]: backupName }, ...(Object.keys(annotations).length ? { annotations } : {}) },
+    // The uid restored CSI snapshots are named from (Velero's restore UID), so they can be traced to this restore.
+    metadata: { name, namespace: VELERO_NAMESPACE, uid, labels: { [LABELS.backupName]: backupName }, ...(Object.keys(annotations).length ? { annotations } : {}) },
     spec,
     status: {
       phase: status.phase,
@@ -41,7 +43,9 @@ export function restoreObject(
       completionTimestamp: rfc3339(status.completed),
       progress: { totalItems: status.total, itemsRestored: status.restored },
       ...(status.errors ? { errors: status.errors } : {}),
-      ...(status.warnings ? { warnings: status.warnings } : {})
+      ...(status.warnings ? { warnings: status.warnings } : {}),
+      // Velero's field for why a restore ended Failed: a cancelled run says so here.
+      ...(status.failureReason ? { failureReason: status.failureReason } : {})
     }
   };
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { Cluster } from '../kube/cluster.js';
 import type { KubeObject } from '../model/kube-object.js';
@@ -10,12 +11,22 @@ import { globMatcher } from '../util/glob.js';
 import { deletionHazard } from './deletion-hazard.js';
 import { OwnerRegistry } from './owner-registry.js';
 import { RestoreTally } from './tally.js';
+import type { PodAwaitingData } from './steps/fill-pod-volumes.js';
 
 /** An object created without its ownerReferences, to be given them once every owner exists. */
 export interface PendingOwnerReferences {
   desired: KubeObject;
   groupResource: string;
   version: string;
+}
+
+export interface RestoredClaim {
+  sourceNamespace: string;
+  /** Where it is in the target (after namespace mapping). */
+  namespace: string;
+  name: string;
+  /** Created by this run (not found existing, not a dry run). */
+  created: boolean;
 }
 
 export interface RestoreRunOptions {
@@ -40,6 +51,8 @@ export class RestoreRun {
   /** Cancellation: checked before each item, so a cancelled restore stops between writes. */
   readonly signal: AbortSignal | undefined;
   readonly name: string;
+  /** Velero's restore UID: restored CSI snapshots are named from it; recorded in velero-restore.json. */
+  readonly uid = randomUUID();
   readonly log: RunLog;
   readonly results = new RunResults();
   readonly tally = new RestoreTally(this.results);
@@ -48,6 +61,12 @@ export class RestoreRun {
   /** Uids of what this run created or found, for rewriting ownerReferences. */
   readonly owners = new OwnerRegistry();
   readonly pendingOwnerReferences: PendingOwnerReferences[] = [];
+  /** The claims of the backup this run restored or found: only those it created may be filled with data. */
+  readonly claims: RestoredClaim[] = [];
+  /** Claims (`name`) and pods' own volumes (`pod/volume`) filled from their file-system copies, verified. */
+  readonly filledVolumes: { namespace: string; name: string; bytes: number }[] = [];
+  /** Pods created with the wait container, whose own volumes are filled after the pods' wave. */
+  readonly podsAwaitingData: PodAwaitingData[] = [];
   /** Pods this run created or recreated: the only ones its exec hooks run in. */
   readonly restoredPods: KubeObject[] = [];
   /** Why `recreate` must update an object of a kind in place instead of deleting it (undefined: it may delete). */

@@ -14,6 +14,9 @@ import { runExecHooks } from './steps/exec-hooks.js';
 import { restoreOwnerReferences } from './steps/owner-references.js';
 import { planRestore } from './steps/plan-restore.js';
 import { recordRestore } from './steps/record.js';
+import { claimCopiesOf, fillRestoredClaims } from './steps/fill-claims.js';
+import { fillRestoredPodVolumes, podVolumeCopiesOf } from './steps/fill-pod-volumes.js';
+import { readVolumeCopies } from '../volumes/volume-copy-record.js';
 import { restoreName } from './steps/restore-name.js';
 import { SpooledBackup } from './steps/spooled-backup.js';
 import type { ItemOutcome, RestoreTally } from './tally.js';
@@ -49,6 +52,8 @@ export interface RestoreResult {
    * store failed or the backup was pruned meanwhile: a warning in `results` says so).
    */
   recorded: boolean;
+  /** Claims (`name`) and pods' own volumes (`pod/volume`) filled from the backup's file-system copies. */
+  filledVolumes: readonly { namespace: string; name: string; bytes: number }[];
   failure?: string;
 }
 
@@ -72,12 +77,20 @@ export async function runRestore(context: RestoreContext, request: RestoreReques
   let spooled: SpooledBackup | undefined;
   let phase: RestorePhase = 'Completed';
   let failure: string | undefined;
+  let selected: number | undefined;
   try {
     spooled = await SpooledBackup.open(store, backup.name, context.tempDirectory, { limits: settings.archiveLimits, warn: (message) => run.warn(message) });
     const { catalog } = spooled;
     run.log.info(`Archive of ${backup.name} verified: format ${catalog.formatVersion ?? 'unknown'}, ${catalog.groupResources().length} resource types`);
-    const plan = await planRestore(run, catalog);
-    await applyWaves(run, plan);
+    // Read and checked before the first write, as the archive is: a bad record fails the restore here.
+    const copies = settings.volumes.restoreVolumes ? await readVolumeCopies(store, backup.name) : [];
+    if (copies.length) run.log.info(`The backup holds ${copies.length} file-system volume copies; what this restore creates is filled before its pods start`);
+    const plan = await planRestore(run, catalog, { claims: claimCopiesOf(copies), podVolumes: podVolumeCopiesOf(copies) });
+    selected = plan.selection.total;
+    await applyWaves(run, plan, async (wave) => {
+      if (wave.includes('persistentvolumeclaims')) await fillRestoredClaims(run, store, plan.volumeCopies.claims);
+      if (wave.includes('pods') && !settings.dryRun) await fillRestoredPodVolumes(run, store);
+    });
     if (run.pendingOwnerReferences.length) await restoreOwnerReferences(run, plan.target);
     if (!settings.dryRun) await runExecHooks(run);
   } catch (err) {
@@ -95,6 +108,6 @@ export async function runRestore(context: RestoreContext, request: RestoreReques
   const completedAt = clock();
   const { counts } = run.tally;
   run.log.info(`Restore ${name} ${phase}: ${counts.created} created, ${counts.updated} updated, ${counts.unchanged} unchanged, ${counts.skipped} skipped, ${counts.failed} failed`);
-  const recorded = record && (await recordRestore(store, run, { phase, startedAt, completedAt }));
-  return { name, backupName: backup.name, phase, dryRun: settings.dryRun, startedAt, completedAt, counts, outcomes: run.tally.outcomes, results: run.results, recorded, failure };
+  const recorded = record && (await recordRestore(store, run, { phase, startedAt, completedAt, failure, selected }));
+  return { name, backupName: backup.name, phase, dryRun: settings.dryRun, startedAt, completedAt, counts, outcomes: run.tally.outcomes, results: run.results, recorded, filledVolumes: run.filledVolumes, failure };
 }

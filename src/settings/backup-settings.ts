@@ -6,6 +6,7 @@ import { formatGoDuration, parseGoDuration } from '../util/duration.js';
 import { readBoolean, readChoice, readPositiveInteger, type InputReader } from './input-reader.js';
 import { checkName, parseNamespacePatterns, parseResourceNames } from './names.js';
 import type { ScopeFilters } from './scope-filters.js';
+import { parseBackupVolumeSettings, type BackupVolumeSettings } from './volume-settings.js';
 
 export const ACCESS_MODES = ['ReadWrite', 'ReadOnly'] as const;
 export type AccessMode = (typeof ACCESS_MODES)[number];
@@ -34,6 +35,7 @@ export interface BackupSettings {
   pageSize: number;
   compressionLevel: number;
   failOnPartial: boolean;
+  volumes: BackupVolumeSettings;
 }
 
 export const DEFAULT_TTL = '720h0m0s';
@@ -83,6 +85,7 @@ export function parseBackupSettings(reader: InputReader): BackupSettings {
     concurrency: readPositiveInteger(reader, 'concurrency', DEFAULT_CONCURRENCY, 64),
     pageSize: readPositiveInteger(reader, 'page-size', DEFAULT_PAGE_SIZE, 10_000),
     compressionLevel: readPositiveInteger(reader, 'compression-level', DEFAULT_COMPRESSION_LEVEL, 9),
-    failOnPartial: readBoolean(reader, 'fail-on-partial', false)
+    failOnPartial: readBoolean(reader, 'fail-on-partial', false),
+    volumes: parseBackupVolumeSettings(reader)
   };
 }

@@ -68,6 +68,12 @@ const BACKUP_ONLY_INPUTS: InputSpec[] = [
   { name: 'hooks', description: "backup hooks in the shape of Velero's Backup spec.hooks, as YAML or JSON" },
   { name: 'page-size', description: 'objects per list page (default 500)' },
   { name: 'compression-level', description: 'gzip level 1-9 of the tarball (default 6)' },
+  { name: 'default-volumes-to-fs-backup', description: 'copy the files of every pod volume and bound claim, except those a pod opts out of (backup.velero.io/backup-volumes-excludes)', flag: true },
+  { name: 'data-mover-image', description: 'image with sh, head and tar for the pods that read and fill claims (default docker.io/library/busybox:1.37.0)' },
+  { name: 'snapshot-volumes', description: 'take CSI snapshots of the claims not copied, where their driver has a VolumeSnapshotClass (default true)' },
+  { name: 'csi-snapshot-timeout', description: 'how long a CSI snapshot may take to be ready, as a Go duration (default 10m)' },
+  { name: 'csi-snapshot-classes', description: "the VolumeSnapshotClass per CSI driver: 'ebs.csi.aws.com:gp3-snap,...' (default: Velero's choice)" },
+  { name: 'volume-policies', description: "Velero's resource policies YAML (version: v1, volumePolicies: conditions and a skip, snapshot or fs-backup action per volume), or configmap:<namespace>/<name>" }
 ];
 
 export const BACKUP_INPUTS: InputSpec[] = [...FILTER_INPUTS, ...BACKUP_ONLY_INPUTS, ...SCHEDULE_INPUTS, ...LEASE_INPUTS];
@@ -86,6 +92,8 @@ const RESTORE_ONLY_INPUTS: InputSpec[] = [
   { name: 'preserve-owner-references', description: 'keep ownerReferences whose owner this restore creates, with the new uid', flag: true },
   { name: 'restore-hooks', description: "restore hooks in the shape of Velero's Restore spec.hooks (YAML or JSON)" },
   { name: 'dry-run', description: 'only plan: what would be created, updated, left or skipped, with the changes; nothing is written', flag: true },
+  { name: 'restore-volumes', description: "fill the claims the restore creates from the backup's file-system copies (default true; false: leave them empty)" },
+  { name: 'data-mover-image', description: 'image with sh, head and tar for the pods that read and fill claims (default docker.io/library/busybox:1.37.0)' },
   { name: 'max-archive-size', description: "the most the backup's tarball may hold uncompressed (it is spooled to disk before any write): 50Gi, 500Mi, 1Ti or bytes (default 20Gi)" }
 ];
 

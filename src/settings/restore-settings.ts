@@ -1,4 +1,6 @@
-import { archiveLimits, DEFAULT_MAX_ARCHIVE_SIZE, formatBytes, MiB, parseByteSize, type ArchiveLimits } from '../archive/archive-limits.js';
+import { parseRestoreVolumeSettings, type RestoreVolumeSettings } from './volume-settings.js';
+import { archiveLimits, DEFAULT_MAX_ARCHIVE_SIZE, type ArchiveLimits } from '../archive/archive-limits.js';
+import { formatBytes, MiB, parseByteSize } from '../util/byte-size.js';
 import type { RestoreHooksSpec } from '../hooks/hook-types.js';
 import { parseRestoreHooksSpec } from './restore-hook-specs.js';
 import type { BackupChoice } from '../persistence/choose-backup.js';
@@ -34,6 +36,7 @@ export interface RestoreSettings {
   failOnPartial: boolean;
   /** Caps on the backup's tarball: max-archive-size (uncompressed), and the fixed per-entry cap. */
   archiveLimits: ArchiveLimits;
+  volumes: RestoreVolumeSettings;
 }
 
 /** Creates in flight: the API server takes ~4x the rate of one-at-a-time creates at 16-32 (see README). */
@@ -79,7 +82,8 @@ export function parseRestoreSettings(reader: InputReader): RestoreSettings {
     dryRun: readBoolean(reader, 'dry-run', false),
     concurrency: readPositiveInteger(reader, 'concurrency', DEFAULT_RESTORE_CONCURRENCY, 128),
     failOnPartial: readBoolean(reader, 'fail-on-partial', false),
-    archiveLimits: archiveLimits(readArchiveSize(reader, 'max-archive-size'))
+    archiveLimits: archiveLimits(readArchiveSize(reader, 'max-archive-size')),
+    volumes: parseRestoreVolumeSettings(reader)
   };
 }
 

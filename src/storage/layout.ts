@@ -22,7 +22,14 @@ export interface BackupKeys {
   volumeInfo: string;
   /** Ours: per-file checksums of the other files, for verify (Velero ignores unknown files here). */
   checksums: string;
+  /** Ours: what each file-system volume copy holds (claim or pod volume, byte length, digests, result). */
+  fsVolumes: string;
+  /** Ours: the folder of the file-system volume copies, inside the backup's folder (never a top-level one). */
+  volumesFolder: string;
 }
+
+/** What a file-system copy is of: a claim (copied once, whichever pod mounts it) or one pod's own volume. */
+export type VolumeCopySubject = { namespace: string; claim: string } | { namespace: string; pod: string; volume: string };
 
 export function backupKeys(name: string): BackupKeys {
   const folder = `${BACKUPS_FOLDER}${name}/`;
@@ -37,8 +44,19 @@ export function backupKeys(name: string): BackupKeys {
     itemOperations: `${folder}${name}-itemoperations.json.gz`,
     podVolumeBackups: `${folder}${name}-podvolumebackups.json.gz`,
     volumeInfo: `${folder}${name}-volumeinfo.json.gz`,
-    checksums: `${folder}${name}-checksums.json.gz`
+    checksums: `${folder}${name}-checksums.json.gz`,
+    fsVolumes: `${folder}${name}-fs-volumes.json.gz`,
+    volumesFolder: `${folder}${name}-volumes/`
   };
+}
+
+/**
+ * `backups/<b>/<b>-volumes/<namespace>/pvc/<claim>.tar.gz` or `…/<namespace>/pod/<pod>/<volume>.tar.gz`. The names
+ * are Kubernetes names (DNS labels and subdomains), so they are safe as key segments.
+ */
+export function volumeCopyKey(backupName: string, subject: VolumeCopySubject): string {
+  const base = `${backupKeys(backupName).volumesFolder}${subject.namespace}/`;
+  return 'claim' in subject ? `${base}pvc/${subject.claim}.tar.gz` : `${base}pod/${subject.pod}/${subject.volume}.tar.gz`;
 }
 
 export interface RestoreKeys {

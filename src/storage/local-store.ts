@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { AlreadyExistsError, ChangedMeanwhileError, InputError, NotFoundError } from '../util/errors.js';
 import { checkPathKey, compareKeys } from './keys.js';
-import type { ObjectInfo, ObjectStore, PutOptions, VersionedText } from './object-store.js';
+import type { ObjectInfo, ObjectStore, PutOptions, UnfinishedWrite, VersionedText } from './object-store.js';
 
 // A location holds every Secret of the cluster: only the runner's user may read what this store creates. The umask
 // can only narrow these modes. Folders that already exist (the location itself, made by the user) are left as they are.
@@ -16,8 +16,8 @@ const PRIVATE_FILE = 0o600;
 const PRIVATE_DIRECTORY = 0o700;
 
 // Partial writes live next to their target under this name until renamed, and a compare-and-swap holds a lock file
-// next to it; listings skip both.
-const TEMP_NAME = /^\..+\.(tmp-[0-9a-f]{12}|cas-lock)$/;
+// next to it; listings skip both, listUnfinished finds both (a killed process leaves them).
+const TEMP_NAME = /^\.(.+)\.(tmp-[0-9a-f]{12}|cas-lock)$/;
 /** A lock older than this was left by a process that died mid-swap (a swap takes milliseconds). */
 const STALE_LOCK_MS = 30_000;
 
@@ -143,6 +143,26 @@ export class LocalObjectStore implements ObjectStore {
     for (const dir of [...parents].sort((a, b) => b.length - a.length)) await this.removeEmptyParents(dir);
   }
 
+  /** Temporary and lock files under `prefix`, by the key they were for; their mtime says when they were last written. */
+  async *listUnfinished(prefix: string): AsyncIterable<UnfinishedWrite> {
+    const { directory, namePrefix } = splitPrefix(prefix);
+    yield* this.walkUnfinished(directory, namePrefix);
+  }
+
+  async abortUnfinished(writes: readonly UnfinishedWrite[]): Promise<void> {
+    const parents = new Set<string>();
+    for (const write of writes) {
+      const file = this.unfinishedFileOf(write);
+      try {
+        await fs.unlink(file);
+        parents.add(path.dirname(file));
+      } catch (err) {
+        if (!isMissing(err)) throw err;
+      }
+    }
+    for (const dir of [...parents].sort((a, b) => b.length - a.length)) await this.removeEmptyParents(dir);
+  }
+
   private async writeThrough(temp: string, file: string, key: string, body: Readable | Buffer | string, options: PutOptions): Promise<void> {
     const handle = await openExclusive(temp);
     try {
@@ -188,16 +208,42 @@ export class LocalObjectStore implements ObjectStore {
     }
   }
 
+  private async *walkUnfinished(directory: string, namePrefix: string): AsyncGenerator<UnfinishedWrite> {
+    for (const entry of (await this.readDirectory(directory, { withTemporary: true })).sort((a, b) => compareKeys(a.name, b.name))) {
+      if (entry.isDirectory()) {
+        if (entry.name.startsWith(namePrefix)) yield* this.walkUnfinished(`${directory}${entry.name}/`, '');
+        continue;
+      }
+      const temp = TEMP_NAME.exec(entry.name);
+      if (!entry.isFile() || !temp || !temp[1]!.startsWith(namePrefix)) continue;
+      const id = `${directory}${entry.name}`;
+      const stat = await fs.lstat(path.join(this.root, ...id.split('/'))).catch((err: unknown) => (isMissing(err) ? undefined : Promise.reject(err)));
+      if (!stat) continue; // renamed into place or removed since the directory was read
+      yield { key: `${directory}${temp[1]}`, id, kind: temp[2] === 'cas-lock' ? 'lock-file' : 'temporary-file', lastModified: stat.mtime, size: stat.size };
+    }
+  }
+
+  /** The temporary file a write names, refused unless it is one: abortUnfinished must never delete an object. */
+  private unfinishedFileOf(write: UnfinishedWrite): string {
+    checkPathKey(write.id);
+    const slash = write.id.lastIndexOf('/');
+    const temp = TEMP_NAME.exec(write.id.slice(slash + 1));
+    if (!temp || `${write.id.slice(0, slash + 1)}${temp[1]}` !== write.key) throw new Error(`'${write.id}' is no unfinished write of '${write.key}' in ${this.url}`);
+    const file = path.join(this.root, ...write.id.split('/'));
+    if (!file.startsWith(this.root + path.sep)) throw new Error(`invalid unfinished write '${write.id}': outside ${this.root}`);
+    return file;
+  }
+
   private async containsObject(directory: string): Promise<boolean> {
     for await (const _ of this.walk(directory, '')) return true;
     return false;
   }
 
-  /** A directory's entries without temporary files; none when it does not exist. */
-  private async readDirectory(directory: string): Promise<Dirent[]> {
+  /** A directory's entries, without temporary files unless asked; none when it does not exist. */
+  private async readDirectory(directory: string, { withTemporary = false } = {}): Promise<Dirent[]> {
     try {
       const entries = await fs.readdir(path.join(this.root, directory), { withFileTypes: true });
-      return entries.filter((entry) => !TEMP_NAME.test(entry.name));
+      return withTemporary ? entries : entries.filter((entry) => !TEMP_NAME.test(entry.name));
     } catch (err) {
       if (isMissing(err)) return [];
       throw err;

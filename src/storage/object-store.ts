@@ -22,6 +22,22 @@ export interface PutOptions {
   ifMatch?: string;
 }
 
+/**
+ * What a write that never finished left behind (a run killed mid-upload): an unfinished multipart upload, a
+ * temporary file. Never visible as an object, but it holds space (and, on S3, is billed) until aborted.
+ */
+export interface UnfinishedWrite {
+  /** The key it was writing, relative to the location's prefix. */
+  key: string;
+  /** The store's handle on it (an upload id, a temporary file's path): what abortUnfinished needs. */
+  id: string;
+  kind: 'multipart-upload' | 'temporary-file' | 'lock-file';
+  /** When it was last written to (its newest part; the file's mtime), or started when nothing came since. */
+  lastModified: Date;
+  /** The bytes it holds, where the store says. */
+  size?: number;
+}
+
 /** A small object's text and the version it was read at, for a later `put(key, body, { ifMatch: version })`. */
 export interface VersionedText {
   text: string;
@@ -56,6 +72,13 @@ export interface ObjectStore {
   verifyAccess?(): Promise<void>;
   /** Deletes the keys (missing ones are not an error), in batches the backend accepts. */
   deleteMany(keys: readonly string[]): Promise<void>;
+  /**
+   * Writes to keys starting with `prefix` that were started and neither finished nor aborted: a running put's
+   * as well as a killed one's, so callers judge by `lastModified` which are abandoned.
+   */
+  listUnfinished?(prefix: string): AsyncIterable<UnfinishedWrite>;
+  /** Discards what these writes left (parts, temporary files); ones already gone are not an error. Never touches an object. */
+  abortUnfinished?(writes: readonly UnfinishedWrite[]): Promise<void>;
 }
 
 /** A small object (a record, a lease) as text; never for archives, which are streamed. */

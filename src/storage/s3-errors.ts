@@ -5,6 +5,8 @@ export interface S3ErrorContext {
   bucket: string;
   /** The endpoint as the user would recognise it: the s3-endpoint input, or "AWS S3". */
   endpoint: string;
+  /** Whether the store has answered a request before: then an unreachable store went away, the input is fine. */
+  answered?: boolean;
 }
 
 export const CREDENTIALS_INPUT = 's3 credentials';
@@ -82,6 +84,9 @@ export function translateS3Error(err: unknown, where: S3ErrorContext, operation:
     return input('s3-endpoint', `${endpoint} did not answer with TLS (${notTls})`, 'Check the scheme (http:// or https://) and the port');
   }
   const unreachable = has(UNREACHABLE);
+  if (unreachable && where.answered) {
+    return new Error(`${endpoint} stopped answering during the run (${unreachable} on ${operation}): the store went away or the network failed; nothing this run wrote is visible as complete, run it again once the store is back`, { cause: err });
+  }
   if (unreachable) {
     return input('s3-endpoint', `cannot reach ${endpoint} (${unreachable})`, 'Check the s3-endpoint URL, and that the store is running and reachable from here');
   }

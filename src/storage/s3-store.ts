@@ -1,9 +1,12 @@
 import { Readable } from 'node:stream';
 import {
+  AbortMultipartUploadCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
   ListObjectsV2Command,
+  ListPartsCommand,
   paginateListObjectsV2,
   PutObjectCommand,
   type ListObjectsV2CommandInput,
@@ -12,7 +15,7 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { AlreadyExistsError, ChangedMeanwhileError, NotFoundError } from '../util/errors.js';
 import { KeyPrefix } from './keys.js';
-import type { ObjectInfo, ObjectStore, PutOptions, VersionedText } from './object-store.js';
+import type { ObjectInfo, ObjectStore, PutOptions, UnfinishedWrite, VersionedText } from './object-store.js';
 import { createS3Client } from './s3-client.js';
 import { errorCodes, httpStatus, translateS3Error, type S3ErrorContext } from './s3-errors.js';
 import type { S3Options } from './s3-options.js';
@@ -56,7 +59,18 @@ export class S3ObjectStore implements ObjectStore {
     this.bucket = target.bucket;
     this.keys = new KeyPrefix(target.prefix);
     this.conditionalPut = options.endpoint ? 'best-effort' : 'atomic';
-    this.where = { bucket: target.bucket, endpoint: options.endpoint ?? `AWS S3${options.region ? ` (${options.region})` : ''}` };
+    this.where = { bucket: target.bucket, endpoint: options.endpoint ?? `AWS S3${options.region ? ` (${options.region})` : ''}`, answered: false };
+    // Once the store has answered, a connection it refuses later is the store going away mid-run, not a wrong
+    // s3-endpoint: the error says so (see translateS3Error).
+    const where = this.where;
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        const result = await next(args);
+        where.answered = true;
+        return result;
+      },
+      { step: 'deserialize', name: 'kubeBackupStoreAnswered' }
+    );
   }
 
   /**
@@ -245,6 +259,88 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
+  /**
+   * Unfinished multipart uploads, each with its parts' total size and the time of its newest part (ListParts), so
+   * an upload still receiving parts looks recent however long ago it started.
+   */
+  async *listUnfinished(prefix: string): AsyncIterable<UnfinishedWrite> {
+    let keyMarker: string | undefined;
+    let uploadIdMarker: string | undefined;
+    for (;;) {
+      let page;
+      try {
+        page = await this.client.send(
+          new ListMultipartUploadsCommand({ Bucket: this.bucket, Prefix: this.keys.full(prefix), KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker })
+        );
+      } catch (err) {
+        throw this.translate(err, 'ListMultipartUploads');
+      }
+      const uploads = page.Uploads ?? [];
+      for (const upload of uploads) {
+        if (upload.Key === undefined || upload.UploadId === undefined) continue;
+        const parts = await this.partsOf(upload.Key, upload.UploadId);
+        if (!parts) continue; // completed or aborted since it was listed
+        const started = upload.Initiated ?? new Date(0);
+        yield {
+          key: this.keys.relative(upload.Key),
+          id: upload.UploadId,
+          kind: 'multipart-upload',
+          lastModified: parts.newest && parts.newest > started ? parts.newest : started,
+          size: parts.size
+        };
+      }
+      if (!page.IsTruncated) return;
+      // Swift's s3api leaves both markers empty on some truncated pages; the last upload listed is the same marker.
+      const last = uploads.at(-1);
+      const nextKey = page.NextKeyMarker || last?.Key;
+      const nextUploadId = page.NextUploadIdMarker || last?.UploadId;
+      if (!nextKey || (nextKey === keyMarker && nextUploadId === uploadIdMarker)) {
+        throw new Error(`ListMultipartUploads in ${this.url} says there is more but gives no marker to continue from`);
+      }
+      keyMarker = nextKey;
+      uploadIdMarker = nextUploadId;
+    }
+  }
+
+  async abortUnfinished(writes: readonly UnfinishedWrite[]): Promise<void> {
+    for (const write of writes) {
+      if (write.kind !== 'multipart-upload') throw new Error(`${this.url} holds no ${write.kind} ('${write.key}')`);
+      try {
+        await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: this.keys.full(write.key), UploadId: write.id }));
+      } catch (err) {
+        if (isMissingUpload(err)) continue;
+        throw this.translate(err, `AbortMultipartUpload of '${write.key}'`);
+      }
+    }
+  }
+
+  /** The parts' total size and newest time; undefined when the upload is gone. */
+  private async partsOf(fullKey: string, uploadId: string): Promise<{ size: number; newest?: Date } | undefined> {
+    let size = 0;
+    let newest: Date | undefined;
+    let marker: string | undefined;
+    for (;;) {
+      let page;
+      try {
+        page = await this.client.send(new ListPartsCommand({ Bucket: this.bucket, Key: fullKey, UploadId: uploadId, PartNumberMarker: marker }));
+      } catch (err) {
+        if (isMissingUpload(err)) return undefined;
+        throw this.translate(err, `ListParts of '${this.keys.relative(fullKey)}'`);
+      }
+      const parts = page.Parts ?? [];
+      for (const part of parts) {
+        size += part.Size ?? 0;
+        if (part.LastModified && (!newest || part.LastModified > newest)) newest = part.LastModified;
+      }
+      if (!page.IsTruncated) return { size, newest };
+      // Parts left unread could hold a newer one: guessing would make a live upload look abandoned.
+      const lastPart = parts.at(-1)?.PartNumber;
+      const next = page.NextPartNumberMarker || (lastPart !== undefined ? String(lastPart) : undefined);
+      if (!next || next === marker) throw new Error(`ListParts of '${this.keys.relative(fullKey)}' in ${this.url} says there is more but gives no marker to continue from`);
+      marker = next;
+    }
+  }
+
   /** Closes the client's idle connections; the store is unusable afterwards. */
   destroy(): void {
     this.client.destroy();
@@ -279,6 +375,11 @@ function isConditionFailed(err: unknown): boolean {
 
 function isNotImplemented(err: unknown): boolean {
   return errorCodes(err).includes('NotImplemented') || httpStatus(err) === 501;
+}
+
+function isMissingUpload(err: unknown): boolean {
+  const codes = errorCodes(err);
+  return codes.includes('NoSuchUpload') || (httpStatus(err) === 404 && !codes.includes('NoSuchBucket'));
 }
 
 function isMissingObject(err: unknown): boolean {

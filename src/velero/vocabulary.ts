@@ -22,7 +22,34 @@ export const ANNOTATIONS = {
    * records. Location names are not unique (every location is `default` by default), so sync and prune act only on
    * the records whose annotation names their own location.
    */
-  location: 'kube-backup.io/location'
+  location: 'kube-backup.io/location',
+  /** Velero's file-system backup opt-in on a pod: the names of the volumes to copy, comma-separated. */
+  backupVolumes: 'backup.velero.io/backup-volumes',
+  /** Velero's opt-out, read when every pod volume is copied by default. */
+  backupVolumesExcludes: 'backup.velero.io/backup-volumes-excludes',
+  /** On a claim whose data could not be restored: why (the claim exists, its data is not the backup's). */
+  volumeRestoreFailed: 'kube-backup.io/volume-restore-failed'
 } as const;
 
 export const VELERO_NAMESPACE = 'velero';
+
+/**
+ * Velero's CSI snapshot vocabulary (pkg/util/csi, pkg/backup/actions/csi, pkg/restore/actions/csi): what its backup
+ * writes onto claims, VolumeSnapshots and VolumeSnapshotContents, and what its restore and deletion read back.
+ */
+export const CSI = {
+  group: 'snapshot.storage.k8s.io',
+  /** On a claim (as backed up): the VolumeSnapshot of its data. Also a label with the same value. */
+  volumeSnapshotName: 'velero.io/volume-snapshot-name',
+  /** On a claim: the VolumeSnapshotClass to use. On a class (as a label, any value): the class to use for its driver. */
+  snapshotClass: 'velero.io/csi-volumesnapshot-class',
+  /** On a Backup: `<prefix>_<lower-cased driver>` names the class to use for that driver. */
+  backupSnapshotClassPrefix: 'velero.io/csi-volumesnapshot-class_',
+  /** On a VolumeSnapshot (as backed up): its content's deletion policy, handle, driver and restore size. */
+  deletionPolicy: 'velero.io/csi-vsc-deletion-policy',
+  snapshotHandle: 'velero.io/csi-volumesnapshot-handle',
+  driverName: 'velero.io/csi-driver-name',
+  restoreSize: 'velero.io/csi-volumesnapshot-restore-size',
+  /** The snapshot API's own default-class annotation. */
+  defaultClass: 'snapshot.storage.kubernetes.io/is-default-class'
+} as const;

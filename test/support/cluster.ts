@@ -47,6 +47,16 @@ export async function waitFor(check: () => Promise<boolean>, what: string, timeo
   }
 }
 
+/** A ReadWriteOnce claim on the environment's storage class. */
+export function testClaim(namespace: string, name: string, size = '10Mi', labels?: Record<string, string>): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: { name, namespace, ...(labels ? { labels } : {}) },
+    spec: { accessModes: ['ReadWriteOnce'], storageClassName: testEnvironment().storageClass, resources: { requests: { storage: size } } }
+  };
+}
+
 /** A running pod of the local test image that sleeps, for exec and hook tests. */
 export function sleeperPod(namespace: string, name: string, image: string, extra: Partial<KubeObject['metadata']> = {}, claim?: string): KubeObject {
   const container: Record<string, unknown> = { name: 'main', image, imagePullPolicy: 'Never', command: ['sh', '-c', 'trap "exit 0" TERM; sleep 3600 & wait'] };

@@ -18,6 +18,8 @@ export interface TestEnvironment {
   storageClass: string;
   /** kubectl matching the server's version, as an independent client in checks. */
   kubectl: string;
+  /** The Kubernetes binaries the local servers run from, to start private ones; unset against external servers. */
+  kubeBinDir?: string;
 }
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -48,7 +50,8 @@ export function testEnvironment(): TestEnvironment {
     },
     image: vars.TEST_IMAGE || 'busybox:latest',
     storageClass: vars.TEST_STORAGE_CLASS || 'standard',
-    kubectl: vars.KUBECTL || (vars.KUBE_BIN_DIR ? `${vars.KUBE_BIN_DIR}/kubectl` : 'kubectl')
+    kubectl: vars.KUBECTL || (vars.KUBE_BIN_DIR ? `${vars.KUBE_BIN_DIR}/kubectl` : 'kubectl'),
+    kubeBinDir: vars.KUBE_BIN_DIR || undefined
   };
   return cached;
 }

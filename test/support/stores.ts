@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { AbortMultipartUploadCommand, CreateBucketCommand, DeleteBucketCommand, DeleteObjectsCommand, ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { createS3Client } from '../../src/storage/s3-client.js';
 import type { S3Options } from '../../src/storage/s3-options.js';
 import { LocalObjectStore } from '../../src/storage/local-store.js';
@@ -44,6 +44,9 @@ export async function s3TestStore(prefix = 'cluster-a/'): Promise<TestStore & { 
         if (keys.length === 0) break;
         await admin.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys, Quiet: true } }));
       }
+      // Uploads a test left unfinished on purpose would otherwise keep the bucket from being deleted.
+      const uploads = await admin.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
+      for (const upload of uploads.Uploads ?? []) await admin.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: upload.Key!, UploadId: upload.UploadId! }));
       await admin.send(new DeleteBucketCommand({ Bucket: bucket }));
       admin.destroy();
     }

@@ -1,5 +1,6 @@
 import { isJsonObject } from '../../util/json.js';
 import { CRDS } from './order.js';
+import { claimSnapshotName, CONTENTS, SNAPSHOTS } from '../transform/csi.js';
 import type { KubeObject } from '../../model/kube-object.js';
 
 /** An item of the backup: its archive group-resource, namespace (absent when cluster-scoped) and name. */
@@ -13,7 +14,8 @@ export interface ItemKey {
  * The items a selected item brings with it, by its backed-up form (Velero's restore item actions return them as
  * "additional items", restored even when the label selector or cluster-scope rule would leave them out):
  *   - a pod: the PVCs its volumes claim and its PriorityClass (AddPVCFromPodAction, PodAction);
- *   - a bound PVC: its PV (PVCAction, from status.phase Bound and spec.volumeName);
+ *   - a bound PVC: its PV (PVCAction, from status.phase Bound and spec.volumeName), and the VolumeSnapshot its data
+ *     is in (Velero's CSI PVC action); a VolumeSnapshot: its content (Velero's CSI VolumeSnapshot action);
  *   - beyond Velero: a custom resource, the CRD of its group-resource when the backup holds it (`crdsInBackup`,
  *     the CRD names present): a custom resource cannot be created without its CRD, and Velero leaves that CRD out of a
  *     namespace-filtered restore.
@@ -33,6 +35,11 @@ export function relatedItems(object: KubeObject, groupResource: string, crdsInBa
   } else if (groupResource === 'persistentvolumeclaims') {
     const phase = isJsonObject(object.status) ? object.status.phase : undefined;
     if (phase === 'Bound' && typeof spec.volumeName === 'string' && spec.volumeName) keys.push({ groupResource: 'persistentvolumes', name: spec.volumeName });
+    const snapshot = claimSnapshotName(object);
+    if (snapshot && namespace) keys.push({ groupResource: SNAPSHOTS, namespace, name: snapshot });
+  } else if (groupResource === SNAPSHOTS) {
+    const content = isJsonObject(object.status) ? object.status.boundVolumeSnapshotContentName : undefined;
+    if (typeof content === 'string' && content) keys.push({ groupResource: CONTENTS, name: content });
   }
   if (crdsInBackup.has(groupResource)) keys.push({ groupResource: CRDS, name: groupResource });
   return keys;

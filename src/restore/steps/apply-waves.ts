@@ -9,9 +9,12 @@ import type { RestoreRun } from '../restore-run.js';
 import { ensureTargetNamespaces } from '../target-namespaces.js';
 import type { RestorePlan } from './plan-restore.js';
 
+/** Work between waves: what a wave made ready that the next ones need (claims filled before pods start). */
+export type AfterWave = (groupResources: readonly string[]) => Promise<void>;
+
 /** Writes the selected items in Velero's order, one wave at a time, the items of a wave in parallel. */
-export async function applyWaves(run: RestoreRun, plan: RestorePlan): Promise<void> {
-  await new WaveApplier(run, plan).apply();
+export async function applyWaves(run: RestoreRun, plan: RestorePlan, afterWave?: AfterWave): Promise<void> {
+  await new WaveApplier(run, plan, afterWave).apply();
 }
 
 class WaveApplier {
@@ -22,7 +25,8 @@ class WaveApplier {
 
   constructor(
     private readonly run: RestoreRun,
-    private readonly plan: RestorePlan
+    private readonly plan: RestorePlan,
+    private readonly afterWave?: AfterWave
   ) {
     this.progress = new RestoreProgress(run.log, run.clock, plan.selection.total);
   }
@@ -44,11 +48,14 @@ class WaveApplier {
         this.namespacesEnsured = true;
       }
       await this.restoreAll(wave.flatMap((gr) => items.get(gr) ?? []));
+      await this.afterWave?.(wave);
     }
   }
 
   private async restoreAll(items: readonly CatalogItem[]): Promise<void> {
-    await Promise.all(
+    // Settled, not Promise.all: once cancelled, the items already being written finish and are counted before the
+    // run goes on to close the spool and write its record; none lands in the cluster after that.
+    const settled = await Promise.allSettled(
       items.map((item) =>
         this.run.limit(() => {
           this.run.signal?.throwIfAborted();
@@ -56,6 +63,8 @@ class WaveApplier {
         })
       )
     );
+    const stopped = settled.find((s) => s.status === 'rejected');
+    if (stopped) throw stopped.reason;
   }
 
   /** An item's failure is its outcome, never the run's. */

@@ -11,6 +11,10 @@ import { TargetResources } from '../target-resources.js';
 import { volumesToRestore, type TransformContext } from '../transform/index.js';
 import type { VolumeClaim } from '../transform/pvc.js';
 import { isJsonObject } from '../../util/json.js';
+import type { ClaimCopies } from './fill-claims.js';
+import { claimSnapshotName, CONTENTS } from '../transform/csi.js';
+import { CSI } from '../../velero/vocabulary.js';
+import type { PodVolumeCopies } from './fill-pod-volumes.js';
 
 /** What a restore will do, decided before its first write. */
 export interface RestorePlan {
@@ -19,13 +23,21 @@ export interface RestorePlan {
   target: TargetResources;
   selection: Selection;
   transform: TransformContext;
+  /** The claims and pod volumes whose files the backup holds, to fill once they are created. */
+  volumeCopies: VolumeCopies;
 }
 
 /**
  * Which items to restore and how to transform them. Resource filters may name custom resources the target does
  * not serve yet, so the scope knows the resources of the CRDs in the backup too.
  */
-export async function planRestore(run: RestoreRun, catalog: BackupCatalog): Promise<RestorePlan> {
+export interface VolumeCopies {
+  claims: ClaimCopies;
+  podVolumes: PodVolumeCopies;
+}
+
+export async function planRestore(run: RestoreRun, catalog: BackupCatalog, volumeCopies: VolumeCopies): Promise<RestorePlan> {
+  const claimCopies = volumeCopies.claims;
   const { settings } = run;
   const target = await TargetResources.discover(run.cluster);
   for (const warning of target.failures) run.warn(warning);
@@ -40,6 +52,8 @@ export async function planRestore(run: RestoreRun, catalog: BackupCatalog): Prom
 
   const pvs = await readUsable(catalog, selection.items.get('persistentvolumes') ?? []);
   const existingVolumes = await existingPersistentVolumes(run, target, selection);
+  const copiedVolumes = new Set([...claimCopies.values()].flatMap((copy) => (copy.persistentVolume ? [copy.persistentVolume] : [])));
+  const restoredVolumes = new Set([...volumesToRestore(pvs)].filter((pv) => !copiedVolumes.has(pv)));
   const transform: TransformContext = {
     backupName: run.backupName,
     restoreName: run.name,
@@ -47,11 +61,44 @@ export async function planRestore(run: RestoreRun, catalog: BackupCatalog): Prom
     storageClassMappings: settings.storageClassMappings,
     preserveNodePorts: settings.preserveNodePorts,
     preserveOwnerReferences: settings.preserveOwnerReferences,
-    restoredVolumes: volumesToRestore(pvs),
+    restoredVolumes,
     existingVolumes,
-    resourceModifiers: settings.resourceModifiers
+    resourceModifiers: settings.resourceModifiers,
+    copiedClaims: new Set(claimCopies.keys()),
+    copiedVolumes,
+    restoreUid: run.uid,
+    restoreVolumes: settings.volumes.restoreVolumes,
+    snapshottedVolumes: await snapshottedVolumes(catalog, selection),
+    snapshotClassesByDriver: await targetSnapshotClasses(run, target, selection)
   };
-  return { catalog, target, selection, transform };
+  return { catalog, target, selection, transform, volumeCopies };
+}
+
+/** The PVs of the selected claims whose data is in a CSI snapshot: their claims get new volumes, they are not restored. */
+async function snapshottedVolumes(catalog: BackupCatalog, selection: Selection): Promise<Set<string>> {
+  const volumes = new Set<string>();
+  for (const pvc of await readUsable(catalog, selection.items.get('persistentvolumeclaims') ?? [])) {
+    const volumeName = isJsonObject(pvc.spec) ? pvc.spec.volumeName : undefined;
+    if (claimSnapshotName(pvc) && typeof volumeName === 'string' && volumeName) volumes.add(volumeName);
+  }
+  return volumes;
+}
+
+/** The target's first VolumeSnapshotClass per driver (Velero's choice for restored contents); none without contents to restore. */
+async function targetSnapshotClasses(run: RestoreRun, target: TargetResources, selection: Selection): Promise<Map<string, string>> {
+  const classes = new Map<string, string>();
+  const versions = target.versions(`volumesnapshotclasses.${CSI.group}`);
+  const ref = versions.length ? target.ref(`volumesnapshotclasses.${CSI.group}`, versions[0]!) : undefined;
+  if (!ref || !selection.items.has(CONTENTS)) return classes;
+  try {
+    for await (const c of run.cluster.list(ref)) {
+      const driver = (c as { driver?: unknown }).driver;
+      if (typeof driver === 'string' && !classes.has(driver)) classes.set(driver, c.metadata.name!);
+    }
+  } catch (err) {
+    run.log.warn(`Cannot list the target's VolumeSnapshotClasses (${errorMessage(err)}); restored snapshot contents name no class`);
+  }
+  return classes;
 }
 
 /** The objects of the items that can be used, in order; the others are reported where they are restored. */

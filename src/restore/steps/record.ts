@@ -9,6 +9,10 @@ export interface RestoreStatus {
   phase: RestorePhase;
   startedAt: Date;
   completedAt: Date;
+  /** Why the run stopped before the end (cancelled, the store failed...): the record's failureReason. */
+  failure?: string;
+  /** The items the plan selected, when it got that far: a run that stopped early records them as its total. */
+  selected?: number;
 }
 
 /**
@@ -20,7 +24,7 @@ export interface RestoreStatus {
  * no record at all: a velero-restore.json naming a backup that is gone is one prune never deletes, and files
  * without it are a folder nobody can attribute.
  */
-export async function recordRestore(store: ObjectStore, run: RestoreRun, { phase, startedAt, completedAt }: RestoreStatus): Promise<boolean> {
+export async function recordRestore(store: ObjectStore, run: RestoreRun, { phase, startedAt, completedAt, failure, selected }: RestoreStatus): Promise<boolean> {
   const { tally, results } = run;
   const keys = restoreKeys(run.name);
   const written: string[] = [];
@@ -34,14 +38,16 @@ export async function recordRestore(store: ObjectStore, run: RestoreRun, { phase
       await store.put(key, body);
       written.push(key);
     }
-    const restore = restoreObject(run.name, run.backupName, run.settings, {
+    const restore = restoreObject(run.name, run.uid, run.backupName, run.settings, {
       phase,
       started: startedAt,
       completed: completedAt,
-      total: tally.restored + tally.counts.failed,
+      // A run that stopped early must not look finished: its total is what it set out to restore.
+      total: failure !== undefined && selected !== undefined ? Math.max(selected, tally.restored + tally.counts.failed) : tally.restored + tally.counts.failed,
       restored: tally.restored,
       errors: results.errorTotal,
-      warnings: results.warningTotal
+      warnings: results.warningTotal,
+      failureReason: failure
     });
     // Checked again just before the record that names it: a prune may have started meanwhile.
     if (!(await backupStillStored(store, run))) {

@@ -20,5 +20,20 @@ export interface TransformContext {
    */
   existingVolumes?: ReadonlyMap<string, VolumeClaim>;
   resourceModifiers?: ResourceModifiers;
+  /**
+   * `<source namespace>/<claim>` of the claims whose files the restore fills from the backup's copies: each gets a
+   * new volume (their old PVs are not restored), as Velero does for the volumes it restores by file-system backup.
+   */
+  copiedClaims?: ReadonlySet<string>;
+  /** The PVs of those claims at backup time. */
+  copiedVolumes?: ReadonlySet<string>;
+  /** This restore's uid: restored CSI snapshots are named from it (Velero's rule). */
+  restoreUid: string;
+  /** Whether volume data is restored (restore-volumes): CSI snapshots, file-system copies. */
+  restoreVolumes: boolean;
+  /** The target's VolumeSnapshotClass per CSI driver (its first), for restored contents. */
+  snapshotClassesByDriver?: ReadonlyMap<string, string>;
+  /** PVs of claims restored from CSI snapshots: not restored themselves, the claim gets a new volume. */
+  snapshottedVolumes?: ReadonlySet<string>;
 }
 

@@ -7,6 +7,7 @@ import { mapItemNamespace, mappedNamespace } from './namespace.js';
 import { transformPod } from './pod.js';
 import { transformPersistentVolume } from './pv.js';
 import { transformPersistentVolumeClaim } from './pvc.js';
+import { claimFromSnapshot, claimSnapshotName, CONTENTS, SNAPSHOTS, transformVolumeSnapshot, transformVolumeSnapshotContent } from './csi.js';
 import { mapSubjectNamespaces } from './rbac.js';
 import { transformSecret } from './secret.js';
 import { transformService } from './service.js';
@@ -40,7 +41,7 @@ export type TransformResult =
  * business (plan/), as is the Namespace to create for a mapped namespace (namespaceForTarget).
  */
 export function transformForRestore(backedUp: KubeObject, groupResource: string, ctx: TransformContext): TransformResult {
-  const skip = skipReason(backedUp, groupResource);
+  const skip = skipReason(backedUp, groupResource) ?? volumeDataSkipReason(backedUp, groupResource, ctx);
   if (skip) return { skip };
 
   let object = cloneJson(backedUp);
@@ -82,8 +83,19 @@ function applyKindTransforms(object: KubeObject, groupResource: string, ctx: Tra
     case 'persistentvolumeclaims': {
       const before = volumeName(object);
       const targetNamespace = object.metadata.namespace && mappedNamespace(object.metadata.namespace, ctx.namespaceMappings);
-      transformPersistentVolumeClaim(object, targetNamespace, { restored: ctx.restoredVolumes, existing: ctx.existingVolumes });
-      if (before && !volumeName(object)) notes.push(`spec.volumeName ${before} removed: that volume is neither restored nor free in the target, a new one will be provisioned`);
+      const snapshot = claimSnapshotName(backedUp);
+      if (snapshot) {
+        transformPersistentVolumeClaim(object, targetNamespace, { restored: new Set() });
+        claimFromSnapshot(object, ctx.restoreVolumes ? snapshot : undefined, ctx.restoreUid);
+        notes.push(ctx.restoreVolumes ? `a new volume is provisioned from its CSI snapshot (${snapshot})` : 'restore-volumes is off: a new, empty volume is provisioned');
+      } else if (ctx.copiedClaims?.has(`${backedUp.metadata.namespace}/${backedUp.metadata.name}`)) {
+        // Naming no usable volume, the claim loses spec.volumeName.
+        transformPersistentVolumeClaim(object, targetNamespace, { restored: new Set() });
+        notes.push('a new volume is provisioned and filled from the backup\'s file-system copy');
+      } else {
+        transformPersistentVolumeClaim(object, targetNamespace, { restored: ctx.restoredVolumes, existing: ctx.existingVolumes });
+        if (before && !volumeName(object)) notes.push(`spec.volumeName ${before} removed: that volume is neither restored nor free in the target, a new one will be provisioned`);
+      }
       mapStorageClass(object, groupResource, ctx.storageClassMappings);
       break;
     }
@@ -91,6 +103,16 @@ function applyKindTransforms(object: KubeObject, groupResource: string, ctx: Tra
       transformPersistentVolume(object, ctx.namespaceMappings);
       mapStorageClass(object, groupResource, ctx.storageClassMappings);
       break;
+    case SNAPSHOTS: {
+      const problem = transformVolumeSnapshot(object, backedUp, ctx.restoreUid);
+      if (problem) throw new Error(problem);
+      break;
+    }
+    case CONTENTS: {
+      const problem = transformVolumeSnapshotContent(object, backedUp, ctx.restoreUid, ctx.namespaceMappings, ctx.snapshotClassesByDriver ?? new Map());
+      if (problem) throw new Error(problem);
+      break;
+    }
     case 'statefulsets.apps':
       mapStorageClass(object, groupResource, ctx.storageClassMappings);
       break;
@@ -100,6 +122,18 @@ function applyKindTransforms(object: KubeObject, groupResource: string, ctx: Tra
       break;
   }
   return notes;
+}
+
+/**
+ * A PV whose claim's data comes from a copy or a snapshot is not restored itself: the claim gets a new one. Without
+ * volume restore, the snapshot objects are not restored either (Velero's restorePVs false).
+ */
+function volumeDataSkipReason(object: KubeObject, groupResource: string, ctx: TransformContext): string | undefined {
+  const name = object.metadata.name;
+  if (groupResource === 'persistentvolumes' && name && ctx.copiedVolumes?.has(name)) return "its claim's files are restored from the backup's file-system copy into a new volume";
+  if (groupResource === 'persistentvolumes' && name && ctx.snapshottedVolumes?.has(name)) return 'its claim is restored from its CSI snapshot into a new volume';
+  if ((groupResource === SNAPSHOTS || groupResource === CONTENTS) && !ctx.restoreVolumes) return 'restore-volumes is off';
+  return undefined;
 }
 
 function volumeName(object: KubeObject): string | undefined {

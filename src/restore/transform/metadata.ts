@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { validLabelValue } from '../../velero/label-value.js';
 import type { KubeObject } from '../../model/kube-object.js';
 import { LABELS } from '../../velero/vocabulary.js';
 
@@ -30,18 +30,6 @@ export function resetMetadataAndStatus(object: KubeObject, keepOwnerReferences: 
   for (const key of SERVER_METADATA) delete object.metadata[key];
   if (!keepOwnerReferences) delete object.metadata.ownerReferences;
   delete object.status;
-}
-
-const LABEL_VALUE_MAX = 63;
-
-/**
- * Velero's label.GetValidName: a value over 63 characters (DNS-1035 label length) becomes its first 57 characters
- * followed by the first 6 hex digits of its sha256, so two long names sharing a prefix still differ.
- */
-export function validLabelValue(value: string): string {
-  if (value.length <= LABEL_VALUE_MAX) return value;
-  const sha = createHash('sha256').update(value).digest('hex');
-  return value.slice(0, LABEL_VALUE_MAX - 6) + sha.slice(0, 6);
 }
 
 /** Velero's addRestoreLabels: which backup and which restore created the object, to find (and clean up) it later. */

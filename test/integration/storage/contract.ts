@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { ObjectStore } from '../../../src/storage/object-store.js';
+import type { ObjectStore, UnfinishedWrite } from '../../../src/storage/object-store.js';
 import { AlreadyExistsError, NotFoundError } from '../../../src/util/errors.js';
 
 export interface StoreFixture {
@@ -161,6 +161,55 @@ export function objectStoreContract(name: string, makeStore: () => Promise<Store
       expect(await store.head(key)).toBeUndefined();
       expect(await collect(store.list('failed/'))).toEqual([]);
       expect(await collect(store.listFolders(''))).not.toContain('failed/');
+      // The put cleaned up after itself: no part and no temporary file is left for a prune to find.
+      expect(await collect(store.listUnfinished!('failed/'))).toEqual([]);
+    });
+
+    it('lists a put under way as unfinished, until aborted; never an object', async () => {
+      expect(store.listUnfinished).toBeDefined();
+      expect(store.abortUnfinished).toBeDefined();
+      await store.put('unfinished/done.bin', Buffer.alloc(10, 1));
+      // More than one S3 part, then the source stalls: an upload under way, as a killed run leaves it.
+      let fail!: (err: Error) => void;
+      const stalled = new Promise<never>((_, reject) => (fail = reject));
+      const source = Readable.from(
+        (async function* () {
+          for (let i = 0; i < 9; i++) yield Buffer.alloc(MiB, i);
+          await stalled;
+        })()
+      );
+      const putting = store.put('unfinished/big.bin', source);
+      putting.catch(() => undefined);
+      const before = Date.now();
+
+      let found: UnfinishedWrite[] = [];
+      for (let i = 0; i < 100 && found.length === 0; i++) {
+        found = await collect(store.listUnfinished!('unfinished/'));
+        if (found.length === 0) await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(found).toHaveLength(1);
+      const [write] = found;
+      expect(write).toMatchObject({ key: 'unfinished/big.bin', kind: expect.stringMatching(/^(multipart-upload|temporary-file)$/) });
+      expect(typeof write!.id).toBe('string');
+      expect(Math.abs(write!.lastModified.getTime() - before)).toBeLessThan(5 * 60_000);
+      expect(write!.size).toBeGreaterThanOrEqual(0);
+      expect((await collect(store.list('unfinished/'))).map((o) => o.key)).toEqual(['unfinished/done.bin']);
+      expect(await store.head('unfinished/big.bin')).toBeUndefined();
+      // By the key it writes: under its prefixes, not under others.
+      expect((await collect(store.listUnfinished!('unfinished/big'))).map((w) => w.key)).toEqual(['unfinished/big.bin']);
+      expect((await collect(store.listUnfinished!(''))).map((w) => w.key)).toContain('unfinished/big.bin');
+      expect(await collect(store.listUnfinished!('unfinished/done'))).toEqual([]);
+      expect(await collect(store.listUnfinished!('other/'))).toEqual([]);
+
+      await store.abortUnfinished!([write!]);
+      expect(await collect(store.listUnfinished!('unfinished/'))).toEqual([]);
+      await store.abortUnfinished!([write!]); // already gone: not an error
+      fail(new Error('source gave up'));
+      await expect(putting).rejects.toThrow();
+      expect(await store.head('unfinished/big.bin')).toBeUndefined();
+      expect((await collect(store.list('unfinished/'))).map((o) => o.key)).toEqual(['unfinished/done.bin']);
+      expect(await collect(store.listUnfinished!('unfinished/'))).toEqual([]);
+      expect((await readAll(await store.get('unfinished/done.bin'))).length).toBe(10);
     });
 
     it('lists more than 1,000 keys completely, and deletes them in one call', async () => {

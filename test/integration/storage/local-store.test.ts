@@ -114,6 +114,38 @@ describe('LocalObjectStore', () => {
     await expect(store.put('b/.x.tmp-0123456789ab', 'x')).rejects.toThrow(/temporary/);
   });
 
+  it("lists a killed process's temporary and lock files by the key they were for, and removes only those", async () => {
+    const { root, store } = await fresh('debris');
+    await store.put('backups/b/velero-backup.json', '{}');
+    const old = new Date('2026-01-01T00:00:00Z');
+    await fs.mkdir(path.join(root, 'backups', 'b', 'deep'), { recursive: true });
+    await fs.writeFile(path.join(root, 'backups', 'b', '.b.tar.gz.tmp-0123456789ab'), Buffer.alloc(3000));
+    await fs.writeFile(path.join(root, 'backups', 'b', 'deep', '.x.tmp-abcdefabcdef'), 'x');
+    await fs.mkdir(path.join(root, 'metadata'));
+    await fs.writeFile(path.join(root, 'metadata', '.kube-backup-lease.json.cas-lock'), '');
+    await fs.utimes(path.join(root, 'backups', 'b', '.b.tar.gz.tmp-0123456789ab'), old, old);
+
+    const listed = await collect(store.listUnfinished(''));
+    expect(listed.map((w) => [w.key, w.id, w.kind, w.size]).sort()).toEqual(
+      [
+        ['backups/b/b.tar.gz', 'backups/b/.b.tar.gz.tmp-0123456789ab', 'temporary-file', 3000],
+        ['backups/b/deep/x', 'backups/b/deep/.x.tmp-abcdefabcdef', 'temporary-file', 1],
+        ['metadata/kube-backup-lease.json', 'metadata/.kube-backup-lease.json.cas-lock', 'lock-file', 0]
+      ].sort()
+    );
+    expect(listed.find((w) => w.key === 'backups/b/b.tar.gz')!.lastModified.getTime()).toBe(old.getTime());
+    expect((await collect(store.listUnfinished('backups/b/b.'))).map((w) => w.key)).toEqual(['backups/b/b.tar.gz']);
+
+    // Never an object, whatever the caller hands in.
+    const at = new Date();
+    await expect(store.abortUnfinished([{ key: 'backups/b/velero-backup.json', id: 'backups/b/velero-backup.json', kind: 'temporary-file', lastModified: at }])).rejects.toThrow(/no unfinished write/);
+    await expect(store.abortUnfinished([{ key: 'backups/b/other', id: 'backups/b/.b.tar.gz.tmp-0123456789ab', kind: 'temporary-file', lastModified: at }])).rejects.toThrow(/no unfinished write/);
+    await expect(store.abortUnfinished([{ key: 'x', id: '../.x.tmp-0123456789ab', kind: 'temporary-file', lastModified: at }])).rejects.toThrow(/invalid object key/);
+
+    await store.abortUnfinished(listed);
+    expect(await tree(root)).toEqual(['backups/', 'backups/b/', 'backups/b/velero-backup.json']);
+  });
+
   it('lets exactly one of several concurrent conditional puts win', async () => {
     const { store } = await fresh('race');
     const results = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => store.put('lock', `writer ${i}`, { ifNoneMatch: true })));

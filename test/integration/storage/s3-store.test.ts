@@ -2,11 +2,13 @@ import { Readable } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
   CreateBucketCommand,
+  CreateMultipartUploadCommand,
   DeleteBucketCommand,
   DeleteObjectsCommand,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
   PutObjectCommand,
+  UploadPartCommand,
   type S3Client
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -113,6 +115,31 @@ describe('S3ObjectStore', () => {
     expect((await readAll(await store.get(key))).toString()).toBe('the other writer');
     const uploads = await admin.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: `${PREFIX}race/` }));
     expect(uploads.Uploads ?? []).toEqual([]);
+  });
+
+  it("lists the unfinished uploads of its own prefix only, sized by their parts, and aborts them", async () => {
+    const upload = async (Key: string, parts: number[]) => {
+      const { UploadId } = await admin.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key }));
+      for (const [i, size] of parts.entries()) await admin.send(new UploadPartCommand({ Bucket: bucket, Key, UploadId, PartNumber: i + 1, Body: Buffer.alloc(size, 7) }));
+      return UploadId!;
+    };
+    const ours = await upload(`${PREFIX}debris/backups/b/b.tar.gz`, [5 * 1024 * 1024, 1234]);
+    const empty = await upload(`${PREFIX}debris/backups/b/b.tar.gz`, []);
+    const theirs = await upload('cluster-b/debris/backups/b/b.tar.gz', [100]);
+
+    const listed = await collect(store.listUnfinished('debris/'));
+    expect(listed.map((w) => [w.key, w.id, w.kind, w.size]).sort()).toEqual(
+      [
+        ['debris/backups/b/b.tar.gz', ours, 'multipart-upload', 5 * 1024 * 1024 + 1234],
+        ['debris/backups/b/b.tar.gz', empty, 'multipart-upload', 0]
+      ].sort()
+    );
+    await store.abortUnfinished(listed);
+    expect(await collect(store.listUnfinished(''))).toEqual([]);
+    // The other prefix's upload is neither listed nor aborted.
+    const left = await admin.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
+    expect((left.Uploads ?? []).map((u) => u.UploadId)).toEqual([theirs]);
+    await admin.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: 'cluster-b/debris/backups/b/b.tar.gz', UploadId: theirs }));
   });
 
   it('aborts the multipart upload of a stream that fails after several parts', async () => {

@@ -10,6 +10,8 @@ import type { KubeObject } from '../../../src/model/kube-object.js';
 const ctx: TransformContext = {
   backupName: 'nightly',
   restoreName: 'restore-2',
+  restoreUid: '5b1d6a52-0000-4000-8000-000000000001',
+  restoreVolumes: true,
   namespaceMappings: {},
   storageClassMappings: {},
   preserveNodePorts: false,

@@ -272,6 +272,8 @@ describe('resource modifiers inside transformForRestore', () => {
   const ctx = (yaml: string, overrides: Partial<TransformContext> = {}): TransformContext => ({
     backupName: 'b',
     restoreName: 'r',
+    restoreUid: '5b1d6a52-0000-4000-8000-000000000001',
+    restoreVolumes: true,
     namespaceMappings: { shop: 'shop-copy' },
     storageClassMappings: {},
     preserveNodePorts: false,

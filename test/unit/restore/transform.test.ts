@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { transformForRestore, type TransformContext } from '../../../src/restore/transform/index.js';
-import { validLabelValue } from '../../../src/restore/transform/metadata.js';
+import { validLabelValue } from '../../../src/velero/label-value.js';
 import { namespaceForTarget } from '../../../src/restore/transform/namespace.js';
 import { rewriteOwnerReferences } from '../../../src/restore/transform/owner-references.js';
 import { volumesToRestore } from '../../../src/restore/transform/pv.js';
@@ -10,6 +10,8 @@ import type { KubeObject } from '../../../src/model/kube-object.js';
 const ctx = (overrides: Partial<TransformContext> = {}): TransformContext => ({
   backupName: 'nightly',
   restoreName: 'nightly-20260302080000',
+  restoreUid: '5b1d6a52-0000-4000-8000-000000000001',
+  restoreVolumes: true,
   namespaceMappings: {},
   storageClassMappings: {},
   preserveNodePorts: false,

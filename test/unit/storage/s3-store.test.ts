@@ -178,6 +178,50 @@ describe('S3ObjectStore over a fake transport', () => {
     ]);
   });
 
+  it("pages unfinished uploads on from the last one listed when the store gives no markers (Swift), and dates each by its newest part", async () => {
+    const upload = (key: string, id: string) =>
+      `<Upload><Key>cluster-a/${key}</Key><UploadId>${id}</UploadId><Initiated>2026-01-01T00:00:00.000Z</Initiated></Upload>`;
+    const uploadsPage = (truncated: boolean, uploads: string) =>
+      `<ListMultipartUploadsResult><IsTruncated>${truncated}</IsTruncated><NextKeyMarker></NextKeyMarker><NextUploadIdMarker></NextUploadIdMarker>${uploads}</ListMultipartUploadsResult>`;
+    const part = (n: number, size: number, time: string) => `<Part><PartNumber>${n}</PartNumber><Size>${size}</Size><LastModified>${time}</LastModified></Part>`;
+    const { store, sent } = fakeStore((r) => {
+      if (r.query.uploads !== undefined) {
+        return { body: r.query['key-marker'] ? uploadsPage(false, upload('b/y', 'id-2')) : uploadsPage(true, upload('a/x', 'id-1')) };
+      }
+      if (r.query.uploadId === 'id-1') return { body: `<ListPartsResult><IsTruncated>false</IsTruncated>${part(1, 10, '2026-01-03T00:00:00.000Z')}${part(2, 5, '2026-01-02T00:00:00.000Z')}</ListPartsResult>` };
+      return { body: '<ListPartsResult><IsTruncated>false</IsTruncated></ListPartsResult>' };
+    });
+    const listed = [];
+    for await (const write of store.listUnfinished('')) listed.push(write);
+    expect(listed).toEqual([
+      { key: 'a/x', id: 'id-1', kind: 'multipart-upload', lastModified: new Date('2026-01-03T00:00:00.000Z'), size: 15 },
+      { key: 'b/y', id: 'id-2', kind: 'multipart-upload', lastModified: new Date('2026-01-01T00:00:00.000Z'), size: 0 }
+    ]);
+    const listings = sent.filter((r) => r.query.uploads !== undefined);
+    expect(listings.map((r) => [r.query['prefix'], r.query['key-marker'], r.query['upload-id-marker']])).toEqual([
+      ['cluster-a/', undefined, undefined],
+      ['cluster-a/', 'cluster-a/a/x', 'id-1']
+    ]);
+  });
+
+  it('refuses to go on listing unfinished uploads from a truncated page with nothing to continue from', async () => {
+    const { store } = fakeStore(() => ({ body: '<ListMultipartUploadsResult><IsTruncated>true</IsTruncated></ListMultipartUploadsResult>' }));
+    await expect(store.listUnfinished('')[Symbol.asyncIterator]().next()).rejects.toThrow(/says there is more but gives no marker/);
+  });
+
+  it('aborts unfinished uploads by key and id, taking one already gone as done', async () => {
+    const { store, sent } = fakeStore((r) => (r.query.uploadId === 'gone' ? xmlError('NoSuchUpload', 404) : { status: 204 }));
+    const at = new Date('2026-01-01T00:00:00Z');
+    await store.abortUnfinished([
+      { key: 'a/x', id: 'gone', kind: 'multipart-upload', lastModified: at },
+      { key: 'b/y', id: 'id-2', kind: 'multipart-upload', lastModified: at }
+    ]);
+    expect(sent.map((r) => [r.method, r.path, r.query.uploadId])).toEqual([
+      ['DELETE', '/bkt/cluster-a/a/x', 'gone'],
+      ['DELETE', '/bkt/cluster-a/b/y', 'id-2']
+    ]);
+  });
+
   it('translates a missing bucket on any call into an InputError on the location', async () => {
     const { store } = fakeStore(() => xmlError('NoSuchBucket', 404));
     const message = "Input 'location': bucket 'bkt' does not exist at http://store.test:8080. Create it or fix the location";
