@@ -11,9 +11,9 @@ export const LAYERS = [
   ['model'],
   ['velero'],
   ['kube', 'storage', 'archive'],
-  ['coordination', 'hooks', 'persistence', 'compare', 'volumes'],
+  ['coordination', 'hooks', 'persistence', 'integrity', 'compare', 'volumes'],
   ['settings'],
-  ['backup', 'restore', 'prune', 'sync'],
+  ['backup', 'restore', 'prune', 'sync', 'verify'],
   ['report', 'engine'],
   ['action', 'cli']
 ];

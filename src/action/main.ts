@@ -1,11 +1,11 @@
 import * as core from '@actions/core';
 import * as github from '@actions/github';
-import { connect, type Ports } from '../engine/connect.js';
+import { connect, openStore, type Ports } from '../engine/connect.js';
 import { parseLocationPolicy } from '../settings/backup-settings.js';
 import { cancelOnSignals } from '../cancellation.js';
 import { localHost } from '../local-host.js';
 import { runHolder } from '../settings/run-identity.js';
-import { parseConnectionSettings, parseMode, type Mode } from '../settings/settings.js';
+import { parseConnectionSettings, parseMode, parseStoreSettings, STORE_ONLY_MODES, type Mode } from '../settings/settings.js';
 import { errorMessage } from '../util/errors.js';
 import { actionInputReader, actionProcessContext, maskKubeconfigFiles } from './inputs.js';
 import { uploadReport } from './artifacts.js';
@@ -14,13 +14,15 @@ import { backupMode } from './modes/backup.js';
 import { pruneMode } from './modes/prune.js';
 import { restoreMode } from './modes/restore.js';
 import { syncMode } from './modes/sync.js';
+import { verifyMode } from './modes/verify.js';
 import type { ModeRunner } from './modes/mode-context.js';
 
 const MODES: Record<Mode, ModeRunner> = {
   backup: backupMode,
   restore: restoreMode,
   prune: pruneMode,
-  sync: syncMode
+  sync: syncMode,
+  verify: verifyMode
 };
 
 /**
@@ -32,8 +34,10 @@ export async function run(): Promise<void> {
   try {
     const reader = actionInputReader();
     const mode = parseMode(reader);
-    const connection = parseConnectionSettings(reader, actionProcessContext());
-    maskKubeconfigFiles(connection.kubeconfig);
+    // verify reads only the location: no kubeconfig is looked for, so a workflow without one can run it.
+    const connection = STORE_ONLY_MODES.includes(mode) ? undefined : parseConnectionSettings(reader, actionProcessContext());
+    if (connection) maskKubeconfigFiles(connection.kubeconfig);
+    const storeSettings = connection ?? parseStoreSettings(reader, actionProcessContext().workingDirectory);
     const location = parseLocationPolicy(reader);
     await MODES[mode]({
       reader,
@@ -43,9 +47,15 @@ export async function run(): Promise<void> {
       holder: runHolder(process.env, localHost()),
       signal: cancelOnSignals((signal) => core.warning(`${signal}: the run was cancelled; cleaning up (lease, uploads, temporary files)`)),
       connect: async () => {
+        if (!connection) throw new Error(`mode ${mode} does not connect to a cluster`);
         ports = await connect(connection);
         core.info(`Connected to ${ports.cluster.server} (Kubernetes ${ports.serverVersion}); location ${ports.store.url}`);
         return ports;
+      },
+      openStore: async () => {
+        const store = await openStore(storeSettings);
+        core.info(`Location ${store.url}`);
+        return store;
       },
       setOutput: (name, value) => core.setOutput(name, value),
       summary: async (markdown) => {

@@ -46,6 +46,24 @@ const SPECIAL_FILES: Record<string, string> = {
   FIFO: 'a FIFO'
 };
 
+/** What a scan does besides finding offsets. */
+export interface TarScanOptions {
+  /**
+   * Called with each regular file's whole data (never more than maxEntrySize bytes) as soon as it has passed: a
+   * check that reads every entry as the archive streams by, with no spool.
+   */
+  onFile?: (entry: TarEntryLocation, data: Buffer) => void;
+  /** Whether to keep `entries` (default true). A streaming check keeps none, so its memory does not grow with the archive. */
+  index?: boolean;
+}
+
+/** A regular file whose data is being gathered for onFile. */
+interface PendingFile {
+  entry: TarEntryLocation;
+  chunks: Buffer[];
+  remaining: number;
+}
+
 interface PendingExtension {
   type: string;
   size: number;
@@ -84,8 +102,12 @@ export class TarScanner {
   #zeroBlocks = 0;
   #ended = false;
   #indexMemory = 0;
+  #file: PendingFile | undefined;
 
-  constructor(private readonly limits: Pick<ArchiveLimits, 'maxEntrySize' | 'maxIndexMemory'> = DEFAULT_ARCHIVE_LIMITS) {}
+  constructor(
+    private readonly limits: Pick<ArchiveLimits, 'maxEntrySize' | 'maxIndexMemory'> = DEFAULT_ARCHIVE_LIMITS,
+    private readonly options: TarScanOptions = {}
+  ) {}
 
   get ignoredCount(): number {
     return this.#ignoredCount;
@@ -117,6 +139,7 @@ export class TarScanner {
       let used: number;
       if (this.#skip > 0) {
         used = Math.min(this.#skip, chunk.length - at);
+        if (this.#file) this.#gather(chunk.subarray(at, at + used));
         this.#skip -= used;
       } else if (this.#extension) {
         used = this.#consumeExtension(chunk, at);
@@ -199,6 +222,12 @@ export class TarScanner {
     if (size > maxEntrySize) {
       throw new ArchiveLimitError('entry', maxEntrySize, path, `entry '${path}' is ${formatExactBytes(size)}, over the limit of ${formatBytes(maxEntrySize)} for one entry`);
     }
+    const entry = { path, offset: this.#position, size };
+    if (this.options.onFile) {
+      if (size === 0) this.options.onFile(entry, Buffer.alloc(0));
+      else this.#file = { entry, chunks: [], remaining: size };
+    }
+    if (this.options.index === false) return;
     this.#indexMemory += indexEntryMemory(path);
     if (this.#indexMemory > maxIndexMemory) {
       throw new ArchiveLimitError(
@@ -208,7 +237,18 @@ export class TarScanner {
         `the archive has more entries than its index may hold in memory (${formatBytes(maxIndexMemory)}, reached after ${this.entries.length.toLocaleString('en-US')} entries, at entry '${path}')`
       );
     }
-    this.entries.push({ path, offset: this.#position, size });
+    this.entries.push(entry);
+  }
+
+  /** Data of the file being gathered (and possibly its padding, which is not kept). */
+  #gather(bytes: Buffer): void {
+    const file = this.#file!;
+    const data = bytes.subarray(0, file.remaining);
+    file.chunks.push(data);
+    file.remaining -= data.length;
+    if (file.remaining > 0) return;
+    this.#file = undefined;
+    this.options.onFile!(file.entry, Buffer.concat(file.chunks));
   }
 
   #ignore(path: string, reason: string): void {

@@ -26,6 +26,8 @@ export interface BackupIdentity {
   sourceClusterUid?: string;
   server: string;
   toolVersion: string;
+  /** The sha256 of the backup's checksum manifest, written just before velero-backup.json. */
+  checksumsSha256?: string;
 }
 
 /**
@@ -37,6 +39,7 @@ export function backupObject(identity: BackupIdentity, settings: BackupSettings,
   if (settings.scheduleName) labels[LABELS.scheduleName] = settings.scheduleName;
   const annotations: Record<string, string> = { [ANNOTATIONS.sourceServer]: identity.server, [ANNOTATIONS.tool]: `kube-backup-action ${identity.toolVersion}` };
   if (identity.sourceClusterUid) annotations[ANNOTATIONS.sourceCluster] = identity.sourceClusterUid;
+  if (identity.checksumsSha256) annotations[ANNOTATIONS.checksumsSha256] = identity.checksumsSha256;
   for (const [driver, snapshotClass] of Object.entries(settings.volumes.snapshotClassesByDriver)) annotations[`${CSI.backupSnapshotClassPrefix}${driver}`] = snapshotClass;
   const f = settings.filters;
 

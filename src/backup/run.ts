@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import { formatLabelSelector } from '../kube/label-selector.js';
 import { ArchiveWriter } from '../archive/archive-writer.js';
 import type { Cluster } from '../kube/cluster.js';
@@ -5,7 +6,9 @@ import type { BackupSettings, LocationPolicy } from '../settings/backup-settings
 import type { BackupVolumeSettings } from '../settings/volume-settings.js';
 import type { VolumePolicies } from '../settings/volume-policies.js';
 import { backupKeys } from '../storage/layout.js';
-import type { ObjectStore } from '../storage/object-store.js';
+import type { ObjectStore, PutOptions } from '../storage/object-store.js';
+import { ChecksumManifest, checksumOf, type FileChecksum } from '../integrity/checksum-manifest.js';
+import { DigestStream, digestOf } from '../util/digest-stream.js';
 import { AlreadyExistsError, InputError, errorMessage } from '../util/errors.js';
 import { gzipJson, gzipText } from '../util/gzip.js';
 import type { Logger } from '../util/logger.js';
@@ -72,6 +75,8 @@ export interface BackupResult {
   itemsByNamespace: Map<string, number>;
   /** The file-system copies of volumes this backup made (or tried to). */
   volumeCopies: readonly VolumeCopyRecord[];
+  /** The CSI snapshots it took. */
+  volumeSnapshots: readonly { namespace: string; claim: string; handle: string; driver: string; sizeBytes: number }[];
   /** Why the run failed, when phase is Failed. */
   failure?: string;
   /** Set when this run wrote nothing: a twin run of the same cron slot made (or is making) this backup. */
@@ -162,7 +167,12 @@ async function writeBackup(context: BackupContext, request: BackupRequest, { nam
   const snapshotter = snapshots && new CsiSnapshotter({ cluster, api: snapshots.api, backupName: name, classesByDriver: settings.volumes.snapshotClassesByDriver, timeoutMs: settings.volumes.csiSnapshotTimeoutMs, log, clock });
   if (settings.volumes.snapshotVolumes && !snapshots) log.info('The cluster serves no CSI snapshot API (snapshot.storage.k8s.io): claims are not snapshotted');
   const copier = new VolumeCopier({ cluster, store, backupName: name, settings: settings.volumes, log, results, clock, compressionLevel: settings.compressionLevel, policies, snapshotter });
-  const upload = store.put(keys.tarball, sink.writer.output, { contentType: 'application/gzip' });
+  // Every file goes into the checksum manifest with the digest of the bytes handed to the store, taken on the way.
+  const checksums = new Map<string, FileChecksum>();
+  const tarball = digested(sink.writer.output);
+  const upload = store.put(keys.tarball, tarball, { contentType: 'application/gzip' }).then(() => {
+    checksums.set(keys.tarball, checksumOf(tarball.digest()));
+  });
   // Surface an upload failure at once instead of after the walk (the archive would otherwise wait forever), and stop
   // the walk: no pod's pre hooks start for a backup that has failed.
   const uploadFailed = new AbortController();
@@ -209,17 +219,26 @@ async function writeBackup(context: BackupContext, request: BackupRequest, { nam
   log.info(`Backup ${name} ${phase}: ${sink.writer.itemsWritten} items, ${results.errorTotal} errors, ${results.warningTotal} warnings`);
   // Snapshots outlive the run only with a backup that points at them: kept when committed, deleted otherwise.
   let committed = false;
+  const putRecorded = async (key: string, body: Buffer, options?: PutOptions) => {
+    await store.put(key, body, options);
+    checksums.set(key, checksumOf(digestOf(body)));
+  };
   try {
-    await store.put(keys.results, gzipJson(results.toJSON()));
-    await store.put(keys.resourceList, gzipJson(sink.resourceList()));
-    if (copier.copies.length) await store.put(keys.fsVolumes, encodeVolumeCopies([...copier.copies]));
+    await putRecorded(keys.results, gzipJson(results.toJSON()));
+    await putRecorded(keys.resourceList, gzipJson(sink.resourceList()));
+    if (copier.copies.length) await putRecorded(keys.fsVolumes, encodeVolumeCopies([...copier.copies]));
     const volumeInfo = volumeInfoEntries({ volumes: inventory.volumes, copies: copier.copies, snapshots: copier.snapshots, snapshotSkips: copier.snapshotSkips, skippedByPolicy: copier.skippedByPolicy });
-    if (volumeInfo.length) await store.put(keys.volumeInfo, gzipJson(volumeInfo));
-    await store.put(keys.logs, gzipText(log.text()));
+    if (volumeInfo.length) await putRecorded(keys.volumeInfo, gzipJson(volumeInfo));
+    await putRecorded(keys.logs, gzipText(log.text()));
 
     if (phase !== 'Failed') {
+      // The copies' stored digests were taken as they streamed into the store (copyVolumeOut); failed copies
+      // stored nothing. A failed backup is never committed, so it gets no manifest.
+      for (const copy of copier.copies) if (copy.result === 'succeeded' && copy.stored) checksums.set(copy.key, checksumOf(copy.stored));
+      const manifest = ChecksumManifest.of(name, checksums).encode();
+      await store.put(keys.checksums, manifest, { contentType: 'application/json' });
       const backup = backupObject(
-        { name, locationName: location.name, sourceClusterUid: identity, server: cluster.server, toolVersion: TOOL_VERSION },
+        { name, locationName: location.name, sourceClusterUid: identity, server: cluster.server, toolVersion: TOOL_VERSION, checksumsSha256: digestOf(manifest).sha256 },
         settings,
         { phase, startTimestamp: startedAt, completionTimestamp: completedAt, expiration, totalItems: sink.writer.itemsWritten, itemsBackedUp: sink.writer.itemsWritten, errors: results.errorTotal, warnings: results.warningTotal, csiSnapshotsAttempted: copier.snapshotsAttempted, csiSnapshotsCompleted: copier.snapshots.length }
       );
@@ -251,8 +270,20 @@ async function writeBackup(context: BackupContext, request: BackupRequest, { nam
     itemsByResource: sink.byResource,
     itemsByNamespace: sink.byNamespace,
     volumeCopies: copier.copies,
+    volumeSnapshots: copier.snapshots.map((t) => ({ namespace: t.namespace, claim: t.claim, handle: t.handle, driver: t.driver, sizeBytes: t.restoreSizeBytes })),
     failure
   };
+}
+
+/**
+ * The tarball as handed to the upload, hashed on its way. Errors of the archive (an abort) reach the upload through
+ * it; a failed upload does not tear the archive down here: the run aborts it (see writeBackup), as before.
+ */
+function digested(output: Readable): DigestStream {
+  const digest = new DigestStream();
+  output.on('error', (err) => digest.destroy(err));
+  output.pipe(digest);
+  return digest;
 }
 
 /** The result of a run that wrote nothing because its twin did (or does) the work; counts come from the twin's backup. */
@@ -273,6 +304,7 @@ function skippedResult(name: string, location: string, now: Date, existing: Kube
     itemsByResource: new Map(),
     itemsByNamespace: new Map(),
     volumeCopies: [],
+    volumeSnapshots: [],
     skipped: reason
   };
 }

@@ -6,13 +6,19 @@ import { skippedBackupSummary } from '../report/skipped-backup-report.js';
 import { parseLocationPolicy } from '../settings/backup-settings.js';
 import { parseBackupRun } from '../settings/backup-run.js';
 import { BACKUP_INPUTS } from '../settings/input-catalog.js';
-import { parseLocation } from '../settings/location.js';
-import { parseS3Options } from '../settings/settings.js';
+import { parseStoreSettings } from '../settings/settings.js';
+import { parseVerifySettings } from '../settings/verify-settings.js';
+import { mapReader } from '../settings/input-reader.js';
+import { openStore } from '../engine/connect.js';
 import { openObjectStore } from '../storage/open-store.js';
+import { verificationLine, verifyText } from '../report/verify-report.js';
+import { runVerify } from '../verify/run-verify.js';
+import { verifyBackup } from '../verify/verify-backup.js';
 import { InputError } from '../util/errors.js';
-import { cliAction, flagReader, withConnection, withConnectionFlags, withInputFlags, withLocationFlags, type CliIo } from './program-support.js';
+import { cliAction, flagLabel, flagReader, withConnection, withConnectionFlags, withInputFlags, withLocationFlags, type CliIo } from './program-support.js';
+import { terminalLogger } from './terminal-logger.js';
 
-/** `kube-backup backup create|get|describe`, Velero's verbs. */
+/** `kube-backup backup create|get|describe|verify`: Velero's verbs, and verify. */
 export function addBackupCommands(program: Command, io: CliIo): void {
   // Made with program.command() so they inherit its output and exit handling.
   const backup = program.command('backup').description('create and inspect backups');
@@ -47,19 +53,41 @@ export function addBackupCommands(program: Command, io: CliIo): void {
     );
 
   withLocationFlags(backup.command('describe').argument('<name>', 'backup name'))
-    .description('show a backup: its request, status and counts')
+    .description('show a backup: its request, status and counts, and its verification (every file read and checked, as backup verify does)')
     .action(
       cliAction(io, async (name: string, options: Record<string, unknown>) => {
         const store = storeFromFlags(io, options);
         const stored = await readStoredBackup(store, name);
         if (stored.state === 'unfinished') throw new InputError('name', `backup '${name}' is not in ${store.url} (or is unfinished)`, "List backups with 'kube-backup backup get'");
         if (stored.state === 'corrupt') throw new Error(`backup '${name}': ${stored.problem}`);
-        io.out(JSON.stringify({ metadata: stored.backup.metadata, spec: stored.backup.spec, status: stored.backup.status }, null, 2));
+        // The real check, not just whether a manifest exists: a manifest says nothing about the files it lists.
+        const verification = await verifyBackup(store, name, { signal: io.signal });
+        io.out(JSON.stringify({ metadata: stored.backup.metadata, spec: stored.backup.spec, status: stored.backup.status, verification: { state: verification.state, problems: verification.problems } }, null, 2));
+        io.err(`verification: ${verificationLine(verification)}`);
+      })
+    );
+
+  withLocationFlags(backup.command('verify').argument('[name]', "backup name, or 'latest' for the newest Completed one"))
+    .option('--all', 'verify every complete backup in the location')
+    .description('check backups: every file against the checksum manifest, the tarball and its items readable; exits 1 when one fails. Needs no cluster')
+    .action(
+      cliAction(io, async (name: string | undefined, options: Record<string, unknown>) => {
+        let settings;
+        try {
+          settings = parseVerifySettings(mapReader({ 'from-backup': name, 'verify-all': options.all === true ? 'true' : undefined }));
+        } catch (err) {
+          // The name is the verb's argument and --all its own switch here, not the action's inputs.
+          throw err instanceof InputError ? err.relabel((input) => (input === 'from-backup' ? 'name' : input === 'verify-all' ? '--all' : flagLabel(input))) : err;
+        }
+        const store = await openStore(parseStoreSettings(flagReader(options), io.cwd));
+        const result = await runVerify({ store, logger: terminalLogger(io), signal: io.signal }, settings);
+        io.out(verifyText(result));
+        return result.failed ? 1 : 0;
       })
     );
 }
 
 function storeFromFlags(io: CliIo, options: Record<string, unknown>) {
-  const reader = flagReader(options);
-  return openObjectStore(parseLocation(reader.get('location'), io.cwd), parseS3Options(reader));
+  const { location, s3 } = parseStoreSettings(flagReader(options), io.cwd);
+  return openObjectStore(location, s3);
 }

@@ -92,7 +92,7 @@ export function processContext(io: CliIo): ProcessContext {
 
 const LOCATION_ONLY = new Set(['location', 'location-name', 'storage-access-mode']);
 
-/** Flags for verbs that only read the location (backup get, describe). */
+/** Flags for verbs that only read the location (backup get, describe, verify): no kubeconfig. */
 export function withLocationFlags(command: Command): Command {
   return withInputFlags(command, CONNECTION_INPUTS.filter((i) => LOCATION_ONLY.has(i.name) || i.name.startsWith('s3-')));
 }

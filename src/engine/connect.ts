@@ -1,7 +1,7 @@
 import type { Cluster } from '../kube/cluster.js';
 import { KubeCluster } from '../kube/kube-cluster.js';
 import { loadKubeConfig } from '../kube/kubeconfig.js';
-import type { ConnectionSettings } from '../settings/settings.js';
+import type { ConnectionSettings, StoreSettings } from '../settings/settings.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { openObjectStore } from '../storage/open-store.js';
 
@@ -17,4 +17,11 @@ export async function connect(settings: ConnectionSettings): Promise<Ports> {
   const store = openObjectStore(settings.location, settings.s3);
   const [version] = await Promise.all([cluster.verifyAccess(), store.verifyAccess?.()]);
   return { cluster, store, serverVersion: version.gitVersion };
+}
+
+/** The store alone, checked to answer: for the modes that never touch a cluster (verify), so need no kubeconfig. */
+export async function openStore(settings: StoreSettings): Promise<ObjectStore> {
+  const store = openObjectStore(settings.location, settings.s3);
+  await store.verifyAccess?.();
+  return store;
 }

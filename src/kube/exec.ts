@@ -84,7 +84,10 @@ export async function execInContainer(
     if (options.timeoutMs) {
       timer = setTimeout(() => fail(new Error(`command ${JSON.stringify(command)} in ${target.namespace}/${target.pod}/${target.container} did not finish within ${options.timeoutMs! / 1000}s`)), options.timeoutMs);
     }
-    options.signal?.addEventListener('abort', () => fail(options.signal!.reason instanceof Error ? options.signal!.reason : new Error('cancelled')), { once: true });
+    const onAbort = () => fail(options.signal!.reason instanceof Error ? options.signal!.reason : new Error('cancelled'));
+    // Aborted while the socket was opening (a caller's input failed at once): 'abort' has fired already.
+    if (options.signal?.aborted) onAbort();
+    else options.signal?.addEventListener('abort', onAbort, { once: true });
     open.on('close', () => {
       clearTimeout(timer);
       resolve();

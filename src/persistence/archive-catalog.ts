@@ -93,15 +93,9 @@ export class BackupCatalog {
     } catch (err) {
       throw new ItemReadError(copy.path, `cannot be read from the archive: ${errorMessage(err)}`);
     }
-    let value: unknown;
-    try {
-      value = JSON.parse(bytes.toString('utf8'));
-    } catch (err) {
-      throw new ItemReadError(copy.path, jsonSyntaxProblem(err));
-    }
-    const problem = kubeObjectShapeProblem(value);
-    if (problem) throw new ItemReadError(copy.path, problem);
-    return { object: value as KubeObject, path: copy.path };
+    const decoded = decodeItem(bytes);
+    if ('problem' in decoded) throw new ItemReadError(copy.path, decoded.problem);
+    return { object: decoded.object, path: copy.path };
   }
 
   close(): Promise<void> {
@@ -111,6 +105,21 @@ export class BackupCatalog {
 
 function itemId(namespace: string | undefined, name: string): string {
   return namespace ? `${namespace}/${name}` : name;
+}
+
+/**
+ * An archive entry's bytes as a Kubernetes object (JSON, an object with a metadata object), or what they are not.
+ * What its metadata says is the caller's to check (persistence/item-identity.ts).
+ */
+export function decodeItem(bytes: Buffer): { object: KubeObject } | { problem: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(bytes.toString('utf8'));
+  } catch (err) {
+    return { problem: jsonSyntaxProblem(err) };
+  }
+  const problem = kubeObjectShapeProblem(value);
+  return problem ? { problem } : { object: value as KubeObject };
 }
 
 /** Why a parsed JSON value is not a Kubernetes object (an object with a metadata object), or undefined. */

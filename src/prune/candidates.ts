@@ -2,7 +2,7 @@ import type { PruneCandidate } from './plan.js';
 import type { KubeObject } from '../model/kube-object.js';
 import { LABELS } from '../velero/vocabulary.js';
 
-interface SnapshotCounts {
+export interface SnapshotCounts {
   volumeSnapshotsAttempted?: number;
   volumeSnapshotsCompleted?: number;
   csiVolumeSnapshotsAttempted?: number;
@@ -20,14 +20,26 @@ export function completeCandidate(name: string, backup: KubeObject): PruneCandid
     expiration: date(status.expiration),
     startedAt: started,
     scheduleName: backup.metadata.labels?.[LABELS.scheduleName],
-    snapshots: snapshotCount(status)
+    snapshots: nativeSnapshotCount(status),
+    csiSnapshots: csiSnapshotCount(status)
   };
 }
 
+const count = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+
 /** Snapshots a backup may have left in the cloud: an attempted one may exist even if it never completed. */
 export function snapshotCount(status: SnapshotCounts): number {
-  const n = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
-  return Math.max(n(status.volumeSnapshotsAttempted), n(status.volumeSnapshotsCompleted)) + Math.max(n(status.csiVolumeSnapshotsAttempted), n(status.csiVolumeSnapshotsCompleted));
+  return nativeSnapshotCount(status) + csiSnapshotCount(status);
+}
+
+/** Velero's native (volume snapshotter plugin) snapshots: this tool cannot delete them. */
+export function nativeSnapshotCount(status: SnapshotCounts): number {
+  return Math.max(count(status.volumeSnapshotsAttempted), count(status.volumeSnapshotsCompleted));
+}
+
+/** CSI snapshots: deleted by prune through the backup's volumeinfo (snapshots.ts). */
+export function csiSnapshotCount(status: SnapshotCounts): number {
+  return Math.max(count(status.csiVolumeSnapshotsAttempted), count(status.csiVolumeSnapshotsCompleted));
 }
 
 function date(value: string | undefined): Date | undefined {

@@ -15,8 +15,10 @@ export type PruneCandidate =
       startedAt?: Date;
       /** Label velero.io/schedule-name. */
       scheduleName?: string;
-      /** Volume snapshots the backup recorded (native and CSI). */
+      /** Native volume snapshots the backup recorded (Velero's volume snapshotter plugins): none can be deleted here. */
       snapshots: number;
+      /** CSI snapshots the backup recorded: deleted with it, found through its volumeinfo (snapshots.ts). */
+      csiSnapshots?: number;
     }
   | {
       name: string;
@@ -33,7 +35,11 @@ export interface PrunePolicy {
   /** Never delete the N newest Completed backups of a schedule; 0 protects none. */
   keepLast: number;
   unfinishedGraceMs: number;
-  /** Whether volume snapshots can be deleted; when not, a backup with snapshots is kept rather than orphaning them. */
+  /**
+   * Whether native volume snapshots can be deleted; when not, a backup with some is kept rather than orphaning them.
+   * CSI snapshots are not decided here: prune reads each doomed backup's volumeinfo, and keeps the backup when it
+   * cannot find or delete them (run-prune.ts).
+   */
   canDeleteSnapshots: boolean;
 }
 
@@ -63,7 +69,7 @@ export function planPrune(candidates: readonly PruneCandidate[], policy: PrunePo
         if (!FINISHED_PHASES.has(c.phase ?? '')) return { name: c.name, action: 'keep', reason: 'in-progress', detail: `phase ${c.phase ?? '(none)'}` };
         if (protectedNames.has(c.name)) return { name: c.name, action: 'keep', reason: 'keep-last', detail: `one of the ${policy.keepLast} newest Completed backups of schedule ${c.scheduleName}` };
         if (c.snapshots > 0 && !policy.canDeleteSnapshots) {
-          return { name: c.name, action: 'keep', reason: 'snapshots', detail: `${c.snapshots} volume snapshots this tool cannot delete; delete the backup with Velero` };
+          return { name: c.name, action: 'keep', reason: 'snapshots', detail: `${c.snapshots} native volume snapshots (Velero's volume snapshotter plugins) this tool cannot delete; delete the backup with Velero` };
         }
         return { name: c.name, action: 'delete', reason: 'expired' };
     }

@@ -4,7 +4,7 @@ import type { PruneSettings } from '../settings/lifecycle-settings.js';
 import { leftAloneReason, readStoredBackup, recordOwner, statusOf, type LocationIdentity, type StoredBackup } from '../persistence/stored-backups.js';
 import { BACKUPS_FOLDER, backupKeys, nameOfFolder, restoreKeys } from '../storage/layout.js';
 import { LeaseLostError, withLease, type Lease, type LeaseOptions } from '../coordination/lease.js';
-import type { ObjectInfo, ObjectStore } from '../storage/object-store.js';
+import { readText, type ObjectInfo, type ObjectStore } from '../storage/object-store.js';
 import { BACKUP_REF } from '../velero/backup-crd.js';
 import { errorMessage, InputError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
@@ -12,6 +12,8 @@ import { completeCandidate } from './candidates.js';
 import { clearDebris, type DebrisReport } from './debris.js';
 import { planPrune, type DeleteReason, type KeepReason, type PruneCandidate } from './plan.js';
 import { indexRestores, type RestoreIndex } from './restores.js';
+import { ClusterSnapshotDeleter, type SnapshotDeleter, type SnapshotDeletion, type SnapshotWaits } from './snapshot-deleter.js';
+import { readSnapshotInventory, type CsiSnapshotRef } from './snapshots.js';
 import type { KubeObject } from '../model/kube-object.js';
 import { LABELS } from '../velero/vocabulary.js';
 
@@ -24,9 +26,11 @@ export function pruneMarkerKey(name: string): string {
   return `${backupKeys(name).folder}kube-backup-pruning.json`;
 }
 
-/** Deletes a backup's volume snapshots. None exists yet: backups with snapshots are kept (see planPrune). */
-export interface VolumeSnapshotDeleter {
-  deleteSnapshots(backup: KubeObject): Promise<void>;
+/** The prune marker's content: why the folder is being deleted, and the snapshots already deleted (by handle). */
+interface PruneMarker {
+  reason?: string;
+  expiration?: string;
+  snapshotsDeleted?: string[];
 }
 
 export interface PruneContext {
@@ -41,7 +45,10 @@ export interface PruneContext {
   lease?: Partial<LeaseOptions>;
   /** Aborted when the run is cancelled (SIGINT/SIGTERM at the edges): no new work starts, cleanup still runs. */
   signal?: AbortSignal;
-  snapshots?: VolumeSnapshotDeleter;
+  /** Deletes CSI snapshots; by default through `cluster` (ClusterSnapshotDeleter), failing every one without it. */
+  snapshots?: SnapshotDeleter;
+  /** Overrides for the waits of the default snapshot deleter. */
+  snapshotWaits?: Partial<SnapshotWaits>;
 }
 
 export interface PruneRequest {
@@ -63,6 +70,16 @@ export interface PrunedBackup {
   recordDeleted: boolean;
   /** Why a Backup object of that name was left in the cluster: it is not (or may not be) this location's. */
   recordLeftAlone?: string;
+  /** Its CSI snapshots (from its volumeinfo), deleted before any of its files (with dry-run: that would be). */
+  snapshots: SnapshotDeletion[];
+}
+
+/** A backup prune could not delete (or finish deleting); the next prune tries again. */
+export interface PruneFailure {
+  name: string;
+  message: string;
+  /** Its CSI snapshots when they are why: each one's result. Its files all stay when any failed. */
+  snapshots?: SnapshotDeletion[];
 }
 
 export interface KeptBackup {
@@ -78,8 +95,8 @@ export interface PruneResult {
   /** Deleted backups (with dry-run: those that would be). */
   deleted: PrunedBackup[];
   kept: KeptBackup[];
-  /** Backups whose deletion failed part way; the next prune finishes them. */
-  failures: { name: string; message: string }[];
+  /** Backups whose deletion failed part way, or whose snapshots could not be deleted; the next prune tries again. */
+  failures: PruneFailure[];
   warnings: string[];
   /** What the deleted backups held, and the debris removed (with dry-run: what would be freed). */
   freedBytes: number;
@@ -89,11 +106,14 @@ export interface PruneResult {
 
 /**
  * Deletes expired backups and stale unfinished folders, Velero's garbage collection as a one-shot run, then the
- * debris interrupted runs left (debris.ts says why a live write is safe from it). Per backup:
- * velero-backup.json first (the backup leaves every listing at once), then the restores made from it (their own
- * record last, so an interrupted prune can still find them), then the rest of the folder, then the cluster's Backup
- * object. A marker written into the folder first and deleted last tells the next prune that an unfinished folder
- * is an interrupted prune, to finish at once rather than after the grace period given to crashed backups.
+ * debris interrupted runs left (debris.ts says why a live write is safe from it). Per backup: its CSI snapshots
+ * first (found in its volumeinfo; when any cannot be deleted, nothing of the backup is, and the next prune tries
+ * again, so no snapshot is ever orphaned), then velero-backup.json (the backup leaves every listing at once), then
+ * the restores made from it (their own record last, so an interrupted prune can still find them), then the rest of
+ * the folder, then the cluster's Backup object. A marker written into the folder before its first file is deleted
+ * (and after each snapshot deleted, naming it) and deleted last tells the next prune that an unfinished folder is an
+ * interrupted prune, to finish at once rather than after the grace period given to crashed backups, and which of
+ * its snapshots are already gone.
  */
 export async function runPrune(context: PruneContext, request: PruneRequest): Promise<PruneResult> {
   const { store, logger } = context;
@@ -179,7 +199,7 @@ async function pruneBackups(
     }
   }
 
-  const decisions = planPrune(candidates, { now, keepLast: settings.keepLast, unfinishedGraceMs: settings.unfinishedGraceMs, canDeleteSnapshots: context.snapshots !== undefined });
+  const decisions = planPrune(candidates, { now, keepLast: settings.keepLast, unfinishedGraceMs: settings.unfinishedGraceMs, canDeleteSnapshots: false });
   const doomed = decisions.filter((d) => d.action === 'delete');
   for (const d of decisions) if (d.action === 'keep') result.kept.push({ name: d.name, reason: d.reason, detail: d.detail });
   logger.info(`${candidates.length} backup folders in ${store.url}; ${doomed.length} to delete${settings.dryRun ? ' (dry run: none will be)' : ''}`);
@@ -187,6 +207,7 @@ async function pruneBackups(
 
   const restores = await indexRestores(store);
   for (const p of restores.problems) warn(`Restore ${p.restore} is kept: ${p.problem}`);
+  const deleter = context.snapshots ?? new ClusterSnapshotDeleter(context.cluster, logger, context.snapshotWaits);
 
   for (const decision of doomed) {
     if (decision.action !== 'delete') continue;
@@ -203,10 +224,22 @@ async function pruneBackups(
       restores: restores.byBackup.get(decision.name) ?? [],
       objects: 0,
       bytes: 0,
-      recordDeleted: false
+      recordDeleted: false,
+      snapshots: []
     };
     try {
-      await deleteBackup(context, pruned, backup, restores, settings.dryRun, () => lease?.assertHeld());
+      const inventory = await readSnapshotInventory(store, decision.name, backup, location.name);
+      for (const message of inventory.warnings) warn(message);
+      if (inventory.blocked) {
+        result.kept.push({ name: decision.name, reason: 'snapshots', detail: inventory.blocked });
+        logger.info(`Kept backup ${decision.name}: ${inventory.blocked}`);
+        continue;
+      }
+      if (settings.dryRun && inventory.csi.length) {
+        const unavailable = await deleter.unavailable();
+        if (unavailable) warn(`Backup ${decision.name}: its ${inventory.csi.length} CSI snapshots could not be deleted now (${unavailable}), so a prune would keep it`);
+      }
+      await deleteBackup(context, deleter, pruned, inventory.csi, restores, settings.dryRun, () => lease?.assertHeld());
       if (!settings.dryRun && context.cluster) {
         const outcome = await deleteRecord(context.cluster, decision.name, settings.veleroNamespace, { name: location.name, url: store.url }, warn);
         pruned.recordDeleted = outcome === 'deleted';
@@ -218,21 +251,38 @@ async function pruneBackups(
       result.deleted.push(pruned);
       result.freedBytes += pruned.bytes;
       const what = decision.reason === 'expired' ? `expired ${pruned.expiration}` : 'unfinished';
-      const extra = pruned.restores.length ? ` and ${pruned.restores.length} restores` : '';
+      const snapshotCount = pruned.snapshots.length ? ` and ${pruned.snapshots.length} CSI snapshots` : '';
+      const extra = (pruned.restores.length ? ` and ${pruned.restores.length} restores` : '') + snapshotCount;
       logger.info(`${settings.dryRun ? 'Would delete' : 'Deleted'} backup ${decision.name} (${what})${extra}: ${pruned.objects} objects, ${pruned.bytes} bytes`);
     } catch (err) {
       if (err instanceof LeaseLostError) throw err;
+      if (err instanceof SnapshotsNotDeletedError) {
+        result.failures.push({ name: decision.name, message: err.message, snapshots: err.snapshots });
+        logger.error(`Kept backup ${decision.name}, files and all; the next prune tries again: ${err.message}`);
+        continue;
+      }
       result.failures.push({ name: decision.name, message: errorMessage(err) });
       logger.error(`Could not delete backup ${decision.name}; the next prune finishes it: ${errorMessage(err)}`);
     }
   }
 }
 
-/** Deletes (or, in a dry run, measures) one backup folder and the restores made from it, in the safe order. */
+/** A backup whose CSI snapshots were not all deleted: none of its files is. */
+class SnapshotsNotDeletedError extends Error {
+  constructor(readonly snapshots: SnapshotDeletion[]) {
+    const failed = snapshots.filter((s) => s.result === 'failed');
+    const reasons = [...new Set(failed.map((s) => s.message ?? 'unknown'))];
+    super(`${failed.length} of its ${snapshots.length} CSI snapshots could not be deleted, so none of its files was: ${reasons.join('; ')}`);
+    this.name = 'SnapshotsNotDeletedError';
+  }
+}
+
+/** Deletes (or, in a dry run, measures) one backup folder, its CSI snapshots and the restores made from it, in the safe order. */
 async function deleteBackup(
   context: PruneContext,
+  deleter: SnapshotDeleter,
   pruned: PrunedBackup,
-  backup: KubeObject | undefined,
+  snapshots: readonly CsiSnapshotRef[],
   restores: RestoreIndex,
   dryRun: boolean,
   /** Throws once the lease is lost (taken over, or expired in a stall): checked before every deletion. */
@@ -246,20 +296,46 @@ async function deleteBackup(
     pruned.objects += objects.length;
     pruned.bytes += objects.reduce((sum, o) => sum + o.size, 0);
   }
+  const marker = pruneMarkerKey(pruned.name);
+  const markerBody: PruneMarker = { reason: pruned.reason, expiration: pruned.expiration };
+  let markerThere = folder.some((o) => o.key === marker);
+  const putMarker = async () => {
+    await store.put(marker, `${JSON.stringify(markerBody, null, 2)}\n`, { contentType: 'application/json' });
+    markerThere = true;
+  };
+  const earlier = snapshots.length && markerThere ? await readMarker(store, marker) : {};
+  const deletedBefore = new Set(earlier.snapshotsDeleted ?? []);
+  if (deletedBefore.size) markerBody.snapshotsDeleted = [...deletedBefore];
+
+  // The snapshots first: a backup whose snapshots cannot all be deleted keeps every file, so the next prune finds
+  // them again; none is ever left without a backup naming it.
+  for (const snapshot of snapshots) {
+    const base = { handle: snapshot.handle, driver: snapshot.driver, ...(snapshot.claim ? { claim: snapshot.claim } : {}) };
+    if (deletedBefore.has(snapshot.handle)) {
+      pruned.snapshots.push({ ...base, result: 'already-gone', message: 'deleted by an earlier prune' });
+      continue;
+    }
+    if (dryRun) {
+      pruned.snapshots.push({ ...base, result: 'would-delete' });
+      continue;
+    }
+    context.signal?.throwIfAborted();
+    assertHeld();
+    const outcome = await deleter.delete(pruned.name, snapshot, context.signal);
+    pruned.snapshots.push(outcome);
+    if (outcome.result === 'deleted' || outcome.result === 'already-gone') {
+      markerBody.snapshotsDeleted = [...(markerBody.snapshotsDeleted ?? []), snapshot.handle];
+      await putMarker();
+    }
+  }
+  if (pruned.snapshots.some((s) => s.result === 'failed')) throw new SnapshotsNotDeletedError(pruned.snapshots);
   if (dryRun) return;
 
-  const marker = pruneMarkerKey(pruned.name);
-  if (!folder.some((o) => o.key === marker)) {
-    await store.put(marker, `${JSON.stringify({ reason: pruned.reason, expiration: pruned.expiration }, null, 2)}\n`, { contentType: 'application/json' });
-  }
+  if (!markerThere) await putMarker();
   const deleteKeys = async (keysToDelete: string[]) => {
     assertHeld();
     await store.deleteMany(keysToDelete);
   };
-  if (backup && context.snapshots) {
-    assertHeld();
-    await context.snapshots.deleteSnapshots(backup);
-  }
   if (folder.some((o) => o.key === keys.metadata)) await deleteKeys([keys.metadata]);
   for (const restore of restoreObjects) {
     const record = restoreKeys(restore.name).metadata;
@@ -294,6 +370,16 @@ async function deleteRecord(
     // A cluster without the Backup CRD answers 404, which get() already maps to undefined.
     warn(`Backup ${name}: could not delete its Backup object in namespace ${namespace}: ${errorMessage(err)}`);
     return 'absent';
+  }
+}
+
+/** The marker an earlier, interrupted prune left; one that cannot be read names no snapshot (they are tried again). */
+async function readMarker(store: ObjectStore, key: string): Promise<PruneMarker> {
+  try {
+    const parsed = JSON.parse(await readText(store, key)) as PruneMarker;
+    return { snapshotsDeleted: Array.isArray(parsed?.snapshotsDeleted) ? parsed.snapshotsDeleted.filter((h): h is string => typeof h === 'string') : [] };
+  } catch {
+    return {};
   }
 }
 

@@ -2,6 +2,7 @@ import type { BackupResult } from '../backup/run.js';
 import { statusOf, type StoredBackup } from '../persistence/stored-backups.js';
 import { markdownTable, terminalTable } from './table.js';
 import { flattenResults } from './results.js';
+import { formatBytes } from '../util/byte-size.js';
 
 /** The step outputs of a backup, by their action names. */
 export function backupOutputs(result: BackupResult): Record<string, string> {
@@ -29,11 +30,25 @@ export function backupSummary(result: BackupResult): string {
     lines.push('### Items per resource type', '', markdownTable(['Resource', 'Items'], sortedCounts(result.itemsByResource)), '');
     lines.push('### Items per namespace', '', markdownTable(['Namespace', 'Items'], sortedCounts(result.itemsByNamespace)), '');
   }
+  const volumes = volumeRows(result);
+  if (volumes.length) lines.push('### Volumes', '', markdownTable(['Volume', 'Method', 'Size', 'Result'], volumes), '');
   const errors = flattenResults(result.results.errors);
   if (errors.length) lines.push('### Errors', '', ...errors.slice(0, 50).map((e) => `- ${e}`), errors.length > 50 ? `- … and ${errors.length - 50} more (see the results file)` : '', '');
   const warnings = flattenResults(result.results.warnings);
   if (warnings.length) lines.push('### Warnings', '', ...warnings.slice(0, 20).map((w) => `- ${w}`), '');
   return lines.join('\n');
+}
+
+/** One row per volume copy or snapshot: what, how, how big (uncompressed, or the snapshot's restore size), result. */
+function volumeRows(result: BackupResult): string[][] {
+  const copies = result.volumeCopies.map((copy) => [
+    copy.claim ? `${copy.namespace}/${copy.claim}` : `${copy.namespace}/${copy.pod} (${copy.volume})`,
+    `file-system copy (${copy.method === 'pod-exec' ? `through pod ${copy.pod}` : 'data-mover pod'})`,
+    copy.tar ? formatBytes(copy.tar.bytes) : '',
+    copy.result === 'succeeded' ? 'copied' : `failed: ${copy.error ?? ''}`
+  ]);
+  const snapshots = result.volumeSnapshots.map((s) => [`${s.namespace}/${s.claim}`, `CSI snapshot (${s.driver})`, formatBytes(s.sizeBytes), `snapshot ${s.handle}`]);
+  return [...copies, ...snapshots];
 }
 
 function sortedCounts(counts: Map<string, number>): string[][] {

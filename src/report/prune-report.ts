@@ -1,6 +1,7 @@
 import { markdownTable } from './table.js';
 import { kindName, type Debris } from '../prune/debris.js';
 import type { PruneResult } from '../prune/run-prune.js';
+import type { SnapshotDeletion } from '../prune/snapshot-deleter.js';
 import { formatGoDuration } from '../util/duration.js';
 
 /** The step outputs of a prune, by their action names. With dry-run they describe what would be deleted. */
@@ -12,13 +13,17 @@ export function pruneOutputs(result: PruneResult): Record<string, string> {
   };
 }
 
-/** The job summary: headline, the deleted backups, the notable kept ones, the debris of interrupted runs, failures and warnings. */
+/**
+ * The job summary: headline, the deleted backups, their CSI snapshots, the notable kept ones, the debris of
+ * interrupted runs, failures (with each snapshot's result) and warnings.
+ */
 export function pruneSummary(result: PruneResult): string {
   const verb = result.dryRun ? 'would be deleted' : 'deleted';
   const lines = [
     `## Prune of \`${result.location}\`${result.dryRun ? ' (dry run)' : ''}`,
     '',
     `${result.deleted.length} backups ${verb}` +
+      (snapshotTotal(result) ? ` with ${snapshotTotal(result)} CSI snapshots` : '') +
       (result.debris.removed.length ? ` and ${result.debris.removed.length} unfinished writes of interrupted runs ${result.dryRun ? 'would be removed' : 'removed'}` : '') +
       `, ${formatBytes(result.freedBytes)} ${result.dryRun ? 'would be freed' : 'freed'}; ${result.kept.length} kept. Expired as of ${result.now.toISOString()}.`,
     ''
@@ -29,10 +34,22 @@ export function pruneSummary(result: PruneResult): string {
       b.reason === 'expired' ? `expired ${b.expiration ?? ''}`.trim() : 'unfinished',
       b.phase ?? '',
       b.restores.length ? b.restores.join(', ') : '',
+      String(b.snapshots.length),
       String(b.objects),
       formatBytes(b.bytes)
     ]);
-    lines.push(`### Backups ${verb}`, '', markdownTable(['Backup', 'Why', 'Phase', 'Restores', 'Objects', 'Size'], rows), '');
+    lines.push(`### Backups ${verb}`, '', markdownTable(['Backup', 'Why', 'Phase', 'Restores', 'CSI snapshots', 'Objects', 'Size'], rows), '');
+  }
+  const snapshotRows = result.deleted.flatMap((b) => b.snapshots.map((s) => snapshotRow(b.name, s)));
+  if (snapshotRows.length) {
+    lines.push(
+      `### CSI snapshots ${result.dryRun ? 'that would be deleted' : 'deleted'}`,
+      '',
+      'Deleted before any file of their backup, through a temporary VolumeSnapshotContent their driver acts on.',
+      '',
+      markdownTable(SNAPSHOT_HEADERS, snapshotRows),
+      ''
+    );
   }
   const notable = result.kept.filter((k) => k.reason !== 'not-expired');
   if (notable.length) {
@@ -41,9 +58,31 @@ export function pruneSummary(result: PruneResult): string {
   lines.push(...debrisSection(result));
   if (result.failures.length) {
     lines.push('### Failed (the next prune finishes them)', '', ...result.failures.map((f) => `- ${f.name}: ${f.message}`), '');
+    const failedSnapshots = result.failures.flatMap((f) => (f.snapshots ?? []).map((s) => snapshotRow(f.name, s)));
+    if (failedSnapshots.length) {
+      lines.push('CSI snapshots of the backups kept for them (all their files stay until every one is deleted):', '', markdownTable(SNAPSHOT_HEADERS, failedSnapshots), '');
+    }
   }
   if (result.warnings.length) lines.push('### Warnings', '', ...result.warnings.slice(0, 50).map((w) => `- ${w}`), '');
   return lines.join('\n');
+}
+
+const SNAPSHOT_HEADERS = ['Backup', 'Claim', 'Driver', 'Snapshot handle', 'Result'];
+
+const RESULT_WORDS: Record<SnapshotDeletion['result'], string> = {
+  deleted: 'deleted',
+  'already-gone': 'already gone',
+  'would-delete': 'would be deleted',
+  failed: 'failed'
+};
+
+function snapshotRow(backup: string, s: SnapshotDeletion): string[] {
+  return [backup, s.claim ?? '', s.driver, s.handle, s.message ? `${RESULT_WORDS[s.result]}: ${s.message}` : RESULT_WORDS[s.result]];
+}
+
+/** CSI snapshots of the deleted backups (with dry-run: that would be), those an earlier prune deleted included. */
+function snapshotTotal(result: PruneResult): number {
+  return result.deleted.reduce((sum, b) => sum + b.snapshots.length, 0);
 }
 
 /** Debris removed (or that would be) and debris left alone for being recent; nothing when there is none. */

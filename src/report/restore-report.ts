@@ -1,6 +1,7 @@
 import type { RestoreResult } from '../restore/run.js';
 import { describeChange } from '../compare/diff.js';
 import { flattenResults } from './results.js';
+import { formatBytes } from '../util/byte-size.js';
 import { markdownTable } from './table.js';
 
 export function restoreOutputs(result: RestoreResult): Record<string, string> {
@@ -37,6 +38,10 @@ export function restoreSummary(result: RestoreResult): string {
       [o.reason, ...(o.action !== 'unchanged' ? (o.changes ?? []).slice(0, 10).map(describeChange) : [])].filter(Boolean).join('; ')
     ]);
     lines.push(markdownTable(['Action', 'Resource', 'Namespace', 'Name', 'Details'], rows), '');
+  }
+  if (result.filledVolumes.length) {
+    const rows = result.filledVolumes.map((v) => [`${v.namespace}/${v.name}`, formatBytes(v.bytes)]);
+    lines.push('### Volume data restored (verified)', '', markdownTable(['Volume', 'Size'], rows), '');
   }
   const errors = flattenResults(result.results.errors);
   if (errors.length) lines.push('### Errors', '', ...errors.slice(0, 50).map((e) => `- ${e}`), '');

@@ -1,7 +1,7 @@
 import type { KubeObject } from '../model/kube-object.js';
 import { ItemReadError, type BackupCatalog, type CatalogItem } from '../persistence/archive-catalog.js';
-import { checkItemIdentity } from './item-identity.js';
-import { MAX_PATH_SHOWN, printable } from './printable.js';
+import { checkItemIdentity } from '../persistence/item-identity.js';
+import { MAX_PATH_SHOWN, printable } from '../util/printable.js';
 
 /** A copy of an item restore can use: its object (namespace filled from the path when the JSON had none). */
 export interface GoodItem {

@@ -59,7 +59,8 @@ export async function restoreItem(run: RestoreRun, plan: RestorePlan, missingNam
   const misplaced = targetProblem(desired, item, settings.namespaceMappings, csiRestoredName(item.groupResource, original, run.uid));
   if (misplaced) return failed(entryReason(read.path, misplaced), original);
   const targetNamespace = desired.metadata.namespace;
-  const outcomeBase = { ...base, namespace: targetNamespace };
+  // Under the name it is written as: CSI snapshot objects are restored under new names.
+  const outcomeBase = { ...base, namespace: targetNamespace, name: desired.metadata.name ?? item.name };
   const ownVolumeCopies = item.groupResource === 'pods' ? plan.volumeCopies.podVolumes.get(`${item.namespace}/${item.name}`) : undefined;
   if (item.groupResource === 'pods') {
     const injected = withRestoreInitContainers(desired, settings.restoreHooks);

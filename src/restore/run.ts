@@ -19,6 +19,7 @@ import { fillRestoredPodVolumes, podVolumeCopiesOf } from './steps/fill-pod-volu
 import { readVolumeCopies } from '../volumes/volume-copy-record.js';
 import { restoreName } from './steps/restore-name.js';
 import { SpooledBackup } from './steps/spooled-backup.js';
+import { BackupIntegrity } from './steps/backup-integrity.js';
 import type { ItemOutcome, RestoreTally } from './tally.js';
 
 export interface RestoreContext {
@@ -79,11 +80,14 @@ export async function runRestore(context: RestoreContext, request: RestoreReques
   let failure: string | undefined;
   let selected: number | undefined;
   try {
-    spooled = await SpooledBackup.open(store, backup.name, context.tempDirectory, { limits: settings.archiveLimits, warn: (message) => run.warn(message) });
+    // Every file read before the first write is held to the backup's checksum manifest, when it has one.
+    const integrity = await BackupIntegrity.check(store, backup, run.log);
+    spooled = await SpooledBackup.open(store, backup.name, context.tempDirectory, { limits: settings.archiveLimits, warn: (message) => run.warn(message), integrity });
     const { catalog } = spooled;
-    run.log.info(`Archive of ${backup.name} verified: format ${catalog.formatVersion ?? 'unknown'}, ${catalog.groupResources().length} resource types`);
+    run.log.info(`Archive of ${backup.name} verified${integrity.manifest ? ' (checksum too)' : ''}: format ${catalog.formatVersion ?? 'unknown'}, ${catalog.groupResources().length} resource types`);
     // Read and checked before the first write, as the archive is: a bad record fails the restore here.
-    const copies = settings.volumes.restoreVolumes ? await readVolumeCopies(store, backup.name) : [];
+    const copies = settings.volumes.restoreVolumes ? await readVolumeCopies(store, backup.name, (bytes) => integrity.checkCopiesRecord(bytes)) : [];
+    integrity.checkCopies(copies);
     if (copies.length) run.log.info(`The backup holds ${copies.length} file-system volume copies; what this restore creates is filled before its pods start`);
     const plan = await planRestore(run, catalog, { claims: claimCopiesOf(copies), podVolumes: podVolumeCopiesOf(copies) });
     selected = plan.selection.total;

@@ -79,7 +79,7 @@ const BACKUP_ONLY_INPUTS: InputSpec[] = [
 export const BACKUP_INPUTS: InputSpec[] = [...FILTER_INPUTS, ...BACKUP_ONLY_INPUTS, ...SCHEDULE_INPUTS, ...LEASE_INPUTS];
 
 const RESTORE_ONLY_INPUTS: InputSpec[] = [
-  { name: 'from-backup', description: "backup to restore, or 'latest' for the newest Completed one" },
+  { name: 'from-backup', description: "backup to restore (or verify), or 'latest' for the newest Completed one" },
   { name: 'from-schedule', description: 'restore the newest Completed backup of this schedule' },
   { name: 'restore-name', description: 'name of the restore (default: <backup>-YYYYMMDDhhmmss)' },
   { name: 'include-names', description: 'only these objects: <namespace>/<resource.group>/<name> or <resource.group>/<name>, comma-separated, globs in names' },
@@ -99,6 +99,9 @@ const RESTORE_ONLY_INPUTS: InputSpec[] = [
 
 export const RESTORE_INPUTS: InputSpec[] = [...FILTER_INPUTS, ...RESTORE_ONLY_INPUTS];
 
+/** `mode: verify` also reads from-backup (a name or latest); the CLI's `backup verify` takes a name or `--all`. */
+export const VERIFY_INPUTS: InputSpec[] = [{ name: 'verify-all', description: 'verify: check every complete backup in the location instead of from-backup', flag: true }];
+
 /** Every input but `mode` and `kubeconfig`, which the action reads itself and the CLI spells differently. */
 export const ALL_INPUTS: InputSpec[] = uniqueByName([
   ...CONNECTION_INPUTS,
@@ -108,7 +111,8 @@ export const ALL_INPUTS: InputSpec[] = uniqueByName([
   ...SCHEDULE_INPUTS,
   ...LEASE_INPUTS,
   ...PRUNE_INPUTS,
-  ...SYNC_INPUTS
+  ...SYNC_INPUTS,
+  ...VERIFY_INPUTS
 ]);
 
 /** Inputs several modes share (dry-run, velero-namespace) appear once. */

@@ -6,16 +6,23 @@ import { chooseKubeconfigSource, type KubeconfigEnvironment } from './kubeconfig
 import { parseLocation } from './location.js';
 import { type Location } from '../storage/location.js';
 
-export const MODES = ['backup', 'restore', 'prune', 'sync'] as const;
+export const MODES = ['backup', 'restore', 'prune', 'sync', 'verify'] as const;
 export type Mode = (typeof MODES)[number];
 
-/** How to reach the cluster and the backup location: what every mode needs. */
-export interface ConnectionSettings {
-  kubeconfig: KubeconfigSource;
-  context?: string;
+/** How to reach the backup location: all that verify needs. */
+export interface StoreSettings {
   location: Location;
   s3: S3Options;
 }
+
+/** How to reach the cluster and the backup location: what every mode but verify needs. */
+export interface ConnectionSettings extends StoreSettings {
+  kubeconfig: KubeconfigSource;
+  context?: string;
+}
+
+/** The modes that read only the location: no kubeconfig is looked for, none is needed. */
+export const STORE_ONLY_MODES: readonly Mode[] = ['verify'];
 
 export interface ProcessContext {
   workingDirectory: string;
@@ -32,8 +39,12 @@ export function parseConnectionSettings(reader: InputReader, process: ProcessCon
       'Pass the kubeconfig from a secret: kubeconfig: ${{ secrets.KUBECONFIG }}'
     );
   }
-  const location = parseLocation(reader.get('location'), process.workingDirectory, 'location');
-  return { kubeconfig, context: reader.get('context'), location, s3: parseS3Options(reader) };
+  return { kubeconfig, context: reader.get('context'), ...parseStoreSettings(reader, process.workingDirectory) };
+}
+
+/** The location inputs only: for the modes that never touch a cluster. */
+export function parseStoreSettings(reader: InputReader, workingDirectory: string): StoreSettings {
+  return { location: parseLocation(reader.get('location'), workingDirectory, 'location'), s3: parseS3Options(reader) };
 }
 
 export function parseMode(reader: InputReader): Mode {

@@ -20,7 +20,10 @@ export interface BackupKeys {
   itemOperations: string;
   podVolumeBackups: string;
   volumeInfo: string;
-  /** Ours: per-file checksums of the other files, for verify (Velero ignores unknown files here). */
+  /**
+   * Ours: the size and sha256 of every other file the backup wrote (velero-backup.json aside, which carries this
+   * file's own sha256), for verify and restore (Velero ignores unknown files here). Plain JSON.
+   */
   checksums: string;
   /** Ours: what each file-system volume copy holds (claim or pod volume, byte length, digests, result). */
   fsVolumes: string;
@@ -44,7 +47,7 @@ export function backupKeys(name: string): BackupKeys {
     itemOperations: `${folder}${name}-itemoperations.json.gz`,
     podVolumeBackups: `${folder}${name}-podvolumebackups.json.gz`,
     volumeInfo: `${folder}${name}-volumeinfo.json.gz`,
-    checksums: `${folder}${name}-checksums.json.gz`,
+    checksums: `${folder}${name}-checksums.json`,
     fsVolumes: `${folder}${name}-fs-volumes.json.gz`,
     volumesFolder: `${folder}${name}-volumes/`
   };
@@ -57,6 +60,28 @@ export function backupKeys(name: string): BackupKeys {
 export function volumeCopyKey(backupName: string, subject: VolumeCopySubject): string {
   const base = `${backupKeys(backupName).volumesFolder}${subject.namespace}/`;
   return 'claim' in subject ? `${base}pvc/${subject.claim}.tar.gz` : `${base}pod/${subject.pod}/${subject.volume}.tar.gz`;
+}
+
+/**
+ * What a file of a backup's folder is, from its key relative to the folder (`<b>.tar.gz`, `<b>-volumes/ns/pvc/c.tar.gz`),
+ * or undefined for anything else. velero-backup.json and the checksums file are not among them: they are written
+ * after, and carry, the checksums of these.
+ */
+export type BackupFileKind = 'tarball' | 'logs' | 'results' | 'resourceList' | 'volumeSnapshots' | 'itemOperations' | 'podVolumeBackups' | 'volumeInfo' | 'fsVolumes' | 'volumeCopy';
+
+const CHECKSUMMED_FILES = ['tarball', 'logs', 'results', 'resourceList', 'volumeSnapshots', 'itemOperations', 'podVolumeBackups', 'volumeInfo', 'fsVolumes'] as const;
+/** Segments of a volume copy's key: Kubernetes names (DNS subdomains; volume names are DNS labels, a subset). */
+const COPY_NAME = '[a-z0-9](?:[-a-z0-9.]{0,251}[a-z0-9])?';
+const COPY_KEY = new RegExp(`^${COPY_NAME}/(?:pvc/${COPY_NAME}|pod/${COPY_NAME}/${COPY_NAME})\\.tar\\.gz$`);
+
+export function backupFileKind(backupName: string, relativeKey: string): BackupFileKind | undefined {
+  const keys = backupKeys(backupName);
+  const key = `${keys.folder}${relativeKey}`;
+  const file = CHECKSUMMED_FILES.find((kind) => keys[kind] === key);
+  if (file) return file;
+  if (!key.startsWith(keys.volumesFolder)) return undefined;
+  // Names start and end with a letter or digit, so no segment can be `.` or `..`.
+  return COPY_KEY.test(key.slice(keys.volumesFolder.length)) ? 'volumeCopy' : undefined;
 }
 
 export interface RestoreKeys {

@@ -32,9 +32,19 @@ export class DigestStream extends Transform {
     return this.count;
   }
 
+  /** Whether the stream has ended, so its digest is known. */
+  get finished(): boolean {
+    return this.result !== undefined;
+  }
+
   /** The digest of the whole stream; throws before the stream has ended (a digest of part of it would lie). */
   digest(): Digest {
     if (!this.result) throw new Error('the stream has not ended: its digest is not known');
     return this.result;
   }
+}
+
+/** The digest of bytes already in memory (the small side files a backup builds whole). */
+export function digestOf(bytes: Buffer): Digest {
+  return { bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
 }

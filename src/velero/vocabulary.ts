@@ -23,6 +23,12 @@ export const ANNOTATIONS = {
    * the records whose annotation names their own location.
    */
   location: 'kube-backup.io/location',
+  /**
+   * On a Backup (velero-backup.json): the sha256 of the backup's checksum manifest (`<b>-checksums.json`), which
+   * holds the size and sha256 of every other file of the backup. Binds the manifest to the one file that makes the
+   * backup exist.
+   */
+  checksumsSha256: 'kube-backup.io/checksums-sha256',
   /** Velero's file-system backup opt-in on a pod: the names of the volumes to copy, comma-separated. */
   backupVolumes: 'backup.velero.io/backup-volumes',
   /** Velero's opt-out, read when every pod volume is copied by default. */

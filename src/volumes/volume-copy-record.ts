@@ -53,21 +53,34 @@ export function encodeVolumeCopies(copies: VolumeCopyRecord[]): Buffer {
 
 /**
  * The backup's copies, or none when it has no such file (Velero's backups, ours without volume copies). The file
- * comes from a bucket others can write: every record is checked, and a key that is not where its subject's copy
- * belongs is refused, so a restore never reads (or is steered to) another object.
+ * comes from a bucket others can write: every record is checked (decodeVolumeCopies). `check` sees the file's bytes
+ * as read (undefined when there is none) before anything is decoded: a restore holds them to the backup's checksum
+ * manifest there, and throws to refuse them.
  */
-export async function readVolumeCopies(store: ObjectStore, backupName: string): Promise<VolumeCopyRecord[]> {
+export async function readVolumeCopies(store: ObjectStore, backupName: string, check?: (stored: Buffer | undefined) => void): Promise<VolumeCopyRecord[]> {
   const key = backupKeys(backupName).fsVolumes;
   const chunks: Buffer[] = [];
   try {
     for await (const chunk of await store.get(key)) chunks.push(chunk as Buffer);
   } catch (err) {
-    if (err instanceof NotFoundError) return [];
-    throw err;
+    if (!(err instanceof NotFoundError)) throw err;
+    check?.(undefined);
+    return [];
   }
+  const bytes = Buffer.concat(chunks);
+  check?.(bytes);
+  return decodeVolumeCopies(bytes, backupName);
+}
+
+/**
+ * The records of a stored copies file, each checked; a key that is not where its subject's copy belongs is refused,
+ * so a restore never reads (or is steered to) another object.
+ */
+export function decodeVolumeCopies(bytes: Buffer, backupName: string): VolumeCopyRecord[] {
+  const key = backupKeys(backupName).fsVolumes;
   let file: unknown;
   try {
-    file = JSON.parse(gunzipSync(Buffer.concat(chunks)).toString('utf8'));
+    file = JSON.parse(gunzipSync(bytes).toString('utf8'));
   } catch (err) {
     throw new Error(`${key} is not gzipped JSON: ${errorMessage(err)}`);
   }

@@ -38,6 +38,13 @@ export async function deleteNamespace(cluster: KubeCluster, name: string): Promi
   await cluster.delete(refs.namespaces, name);
 }
 
+/** Deletes the namespaces and waits (bounded) until they are gone: what a test double's volumes must outlive. */
+export async function deleteNamespacesAndWait(cluster: KubeCluster, names: string[], timeoutMs = 120_000): Promise<void> {
+  for (const name of names) await deleteNamespace(cluster, name);
+  const gone = async () => (await Promise.all(names.map((name) => cluster.get(refs.namespaces, name)))).every((ns) => ns === undefined);
+  await waitFor(gone, `namespaces ${names.join(', ')} deleted`, timeoutMs).catch(() => undefined);
+}
+
 export async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 90_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -47,13 +54,13 @@ export async function waitFor(check: () => Promise<boolean>, what: string, timeo
   }
 }
 
-/** A ReadWriteOnce claim on the environment's storage class. */
-export function testClaim(namespace: string, name: string, size = '10Mi', labels?: Record<string, string>): KubeObject {
+/** A ReadWriteOnce claim, on the environment's storage class unless another is named. */
+export function testClaim(namespace: string, name: string, options: { size?: string; labels?: Record<string, string>; storageClass?: string } = {}): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'PersistentVolumeClaim',
-    metadata: { name, namespace, ...(labels ? { labels } : {}) },
-    spec: { accessModes: ['ReadWriteOnce'], storageClassName: testEnvironment().storageClass, resources: { requests: { storage: size } } }
+    metadata: { name, namespace, ...(options.labels ? { labels: options.labels } : {}) },
+    spec: { accessModes: ['ReadWriteOnce'], storageClassName: options.storageClass ?? testEnvironment().storageClass, resources: { requests: { storage: options.size ?? '10Mi' } } }
   };
 }
 

@@ -2,12 +2,14 @@ import type { Ports } from '../../engine/connect.js';
 import type { LocationPolicy } from '../../settings/backup-settings.js';
 import type { InputReader } from '../../settings/input-reader.js';
 import type { ConnectionSettings } from '../../settings/settings.js';
+import type { ObjectStore } from '../../storage/object-store.js';
 import type { Logger } from '../../util/logger.js';
 
 /** What every action mode gets: its inputs, the parsed connection, and the runner's outputs. */
 export interface ModeContext {
   reader: InputReader;
-  connection: ConnectionSettings;
+  /** Absent for the modes that read only the location (verify): they need no kubeconfig, and none is looked for. */
+  connection?: ConnectionSettings;
   location: LocationPolicy;
   logger: Logger;
   /** Who this run is (the workflow run), shown to a run that has to wait for the location's lease. */
@@ -16,6 +18,8 @@ export interface ModeContext {
   signal: AbortSignal;
   /** Connects to the cluster and the store; called after the mode has parsed its own inputs. */
   connect(): Promise<Ports>;
+  /** Opens the store alone (checked to answer), for the modes that never touch a cluster. */
+  openStore(): Promise<ObjectStore>;
   setOutput(name: string, value: string): void;
   summary(markdown: string): Promise<void>;
   /** Uploads report files (results, summary, plan) as a workflow artifact; never fails the run. */

@@ -1,18 +1,24 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { ArchiveLimitError } from '../../archive/archive-errors.js';
+import { pipeline } from 'node:stream';
+import { ArchiveCorruptError, ArchiveLimitError } from '../../archive/archive-errors.js';
 import { indexArchive, type SpooledArchiveIndex } from '../../archive/archive-index.js';
 import { DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits } from '../../archive/archive-limits.js';
 import { formatBytes, GiB } from '../../util/byte-size.js';
 import { BackupCatalog } from '../../persistence/archive-catalog.js';
 import { backupKeys } from '../../storage/layout.js';
 import type { ObjectStore } from '../../storage/object-store.js';
+import { DigestStream } from '../../util/digest-stream.js';
+import { checksumProblem } from '../../integrity/checksum-manifest.js';
+import type { BackupIntegrity } from './backup-integrity.js';
 
 export interface SpoolOptions {
   /** Caps on the archive (the settings' archiveLimits: max-archive-size); the defaults without it. */
   limits?: ArchiveLimits;
   /** Told, once per entry (the first few of them), about entries left out: links, devices, unsafe names. */
   warn?: (message: string) => void;
+  /** The backup's checksums: the tarball is hashed as it spools and refused, naming it, unless it is the one recorded. */
+  integrity?: BackupIntegrity;
 }
 
 /**
@@ -26,18 +32,31 @@ export class SpooledBackup {
   ) {}
 
   /**
-   * Reading the whole archive before any write is the verification: a truncated, corrupt or oversized tarball
-   * fails here, and leaves nothing in `tempDirectory`.
+   * Reading the whole archive before any write is the verification: a truncated, corrupt or oversized tarball, or
+   * one whose size or sha256 is not what the backup's checksum manifest records, fails here, and leaves nothing in
+   * `tempDirectory`.
    */
   static async open(store: ObjectStore, backupName: string, tempDirectory: string, options: SpoolOptions = {}): Promise<SpooledBackup> {
     const limits = options.limits ?? DEFAULT_ARCHIVE_LIMITS;
+    const key = backupKeys(backupName).tarball;
+    const expected = options.integrity?.expected(key);
     const directory = await mkdtemp(path.join(tempDirectory, 'kube-restore-'));
     let index: SpooledArchiveIndex | undefined;
     try {
+      const stored = new DigestStream();
       try {
-        index = await indexArchive(await store.get(backupKeys(backupName).tarball), path.join(directory, 'backup.tar'), limits);
+        // The callback only keeps pipeline's error from being unhandled: indexArchive reads the same error.
+        index = await indexArchive(pipeline(await store.get(key), stored, () => {}), path.join(directory, 'backup.tar'), limits);
       } catch (err) {
-        throw err instanceof ArchiveLimitError ? overLimit(err, backupName, limits) : err;
+        if (err instanceof ArchiveLimitError) throw overLimit(err, backupName, limits);
+        // With a manifest, bytes that do not read are a file that is not what the backup wrote: say which.
+        if (expected && err instanceof ArchiveCorruptError) throw options.integrity!.refuse(key, err.message);
+        throw err;
+      }
+      if (expected) {
+        // No digest: the gzip stream ended before the object did (bytes appended after it).
+        const problem = stored.finished ? checksumProblem(expected, stored.digest()) : 'holds bytes after the end of its gzip stream';
+        if (problem) throw options.integrity!.refuse(key, problem);
       }
       if (options.warn) reportIgnored(index, options.warn);
       return new SpooledBackup(new BackupCatalog(index), directory);

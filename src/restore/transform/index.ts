@@ -41,7 +41,7 @@ export type TransformResult =
  * business (plan/), as is the Namespace to create for a mapped namespace (namespaceForTarget).
  */
 export function transformForRestore(backedUp: KubeObject, groupResource: string, ctx: TransformContext): TransformResult {
-  const skip = skipReason(backedUp, groupResource) ?? volumeDataSkipReason(backedUp, groupResource, ctx);
+  const skip = volumeDataSkipReason(backedUp, groupResource, ctx) ?? skipReason(backedUp, groupResource);
   if (skip) return { skip };
 
   let object = cloneJson(backedUp);

@@ -9,13 +9,14 @@ import { ALL_INPUTS } from '../../../src/settings/input-catalog.js';
 import { mapReader } from '../../../src/settings/input-reader.js';
 import { parsePruneSettings, parseSyncSettings } from '../../../src/settings/lifecycle-settings.js';
 import { parseRestoreSettings } from '../../../src/settings/restore-settings.js';
-import { parseConnectionSettings } from '../../../src/settings/settings.js';
+import { parseConnectionSettings, parseStoreSettings } from '../../../src/settings/settings.js';
+import { parseVerifySettings } from '../../../src/settings/verify-settings.js';
 import { clusterFor, refs } from '../../support/cluster.js';
 import { testEnvironment } from '../../support/environment.js';
 
 // Every input a user can get wrong fails before anything is touched, with a message naming it: `--flag` on the
 // CLI, the input's name in the action. The table must cover every input of the catalog (checked below).
-type Mode = 'backup' | 'restore' | 'prune' | 'sync';
+type Mode = 'backup' | 'restore' | 'prune' | 'sync' | 'verify';
 const BAD: [input: string, value: string, mode: Mode][] = [
   ['context', 'no-such-context', 'backup'],
   ['location', 'ftp://host/dir', 'backup'],
@@ -72,7 +73,8 @@ const BAD: [input: string, value: string, mode: Mode][] = [
   ['keep-last', '-1', 'prune'],
   ['unfinished-grace', '1 day', 'prune'],
   ['velero-namespace', 'Velero', 'sync'],
-  ['install-crds', 'please', 'sync']
+  ['install-crds', 'please', 'sync'],
+  ['verify-all', 'always', 'verify']
 ];
 /** Switches take no value on the CLI (`--dry-run`): their wrong values exist only in the action. */
 const SWITCHES = new Set(ALL_INPUTS.filter((i) => i.flag).map((i) => i.name));
@@ -85,7 +87,8 @@ const COMMANDS: Record<Mode, string[]> = {
   backup: ['backup', 'create'],
   restore: ['restore', 'create', '--from-backup', 'some-backup'],
   prune: ['prune'],
-  sync: ['sync']
+  sync: ['sync'],
+  verify: ['backup', 'verify', 'some-backup']
 };
 
 async function runCli(mode: Mode, input: string, value: string, location: string): Promise<unknown> {
@@ -106,12 +109,15 @@ async function runCli(mode: Mode, input: string, value: string, location: string
 /** What the action does with its inputs before connecting: the same parsers, errors in the input's own name. */
 function parseAsAction(mode: Mode, inputs: Record<string, string>): void {
   const reader = mapReader({ location: path.join(work, 'action-location'), ...inputs });
-  parseConnectionSettings(reader, { workingDirectory: work, env: { KUBECONFIG: env.kubeconfig, exists: () => false } });
+  // verify reads the location only: the action looks for no kubeconfig then (action/main.ts).
+  if (mode === 'verify') parseStoreSettings(reader, work);
+  else parseConnectionSettings(reader, { workingDirectory: work, env: { KUBECONFIG: env.kubeconfig, exists: () => false } });
   parseLocationPolicy(reader);
   if (mode === 'backup') parseBackupRun(reader, undefined, new Date());
   if (mode === 'restore') parseRestoreSettings(mapReader({ 'from-backup': 'some-backup', ...inputs }));
   if (mode === 'prune') parsePruneSettings(reader);
   if (mode === 'sync') parseSyncSettings(reader);
+  if (mode === 'verify') parseVerifySettings(mapReader({ 'from-backup': 'some-backup', ...inputs }));
 }
 
 describe('every input a user can get wrong', () => {

@@ -12,7 +12,7 @@ import { parseRestoreSettings } from '../../../src/settings/restore-settings.js'
 import { backupKeys, restoreKeys } from '../../../src/storage/layout.js';
 import { MemoryLogger } from '../../../src/util/logger.js';
 import { itemKey, readGzJson, readJson, readStoredArchive, type StoredArchive } from '../../support/backups.js';
-import { clusterFor, createNamespace, deleteNamespace, refs, waitFor, waitForPodRunning } from '../../support/cluster.js';
+import { clusterFor, createNamespace, deleteNamespacesAndWait, refs, testClaim, waitForPodRunning } from '../../support/cluster.js';
 import { CsiSnapshotDouble, whyNoCsiSnapshotDouble } from '../../support/csi-snapshot-double.js';
 import { testEnvironment, uniqueName } from '../../support/environment.js';
 import { localTestStore } from '../../support/stores.js';
@@ -65,20 +65,10 @@ describeWithDouble('CSI snapshots', () => {
     cluster = clusterFor(env.kubeconfig);
     double = new CsiSnapshotDouble({ kubeconfig: env.kubeconfig });
     await Promise.all([createNamespace(cluster, ns), double.start()]);
-    await cluster.create(refs.pvcs, {
-      apiVersion: 'v1',
-      kind: 'PersistentVolumeClaim',
-      metadata: { name: 'data', namespace: ns, labels: { app: 'shop' } },
-      spec: { accessModes: ['ReadWriteOnce'], storageClassName: double.storageClassName, resources: { requests: { storage: '10Mi' } } }
-    });
+    await cluster.create(refs.pvcs, testClaim(ns, 'data', { storageClass: double.storageClassName, labels: { app: 'shop' } }));
     await cluster.create(refs.pods, appPod(ns));
     // A claim of the same class chosen for a file-system copy: copied, never also snapshotted.
-    await cluster.create(refs.pvcs, {
-      apiVersion: 'v1',
-      kind: 'PersistentVolumeClaim',
-      metadata: { name: 'files', namespace: ns },
-      spec: { accessModes: ['ReadWriteOnce'], storageClassName: double.storageClassName, resources: { requests: { storage: '10Mi' } } }
-    });
+    await cluster.create(refs.pvcs, testClaim(ns, 'files', { storageClass: double.storageClassName }));
     const filer = appPod(ns);
     filer.metadata = { name: 'filer', namespace: ns, annotations: { 'backup.velero.io/backup-volumes': 'data' } };
     (filer.spec as { volumes: { persistentVolumeClaim: { claimName: string } }[] }).volumes[0]!.persistentVolumeClaim.claimName = 'files';
@@ -93,9 +83,7 @@ describeWithDouble('CSI snapshots', () => {
 
   afterAll(async () => {
     if (!cluster) return;
-    await deleteNamespace(cluster, clone);
-    await deleteNamespace(cluster, ns);
-    await waitFor(async () => !(await cluster.get(refs.namespaces, ns)) && !(await cluster.get(refs.namespaces, clone)), 'namespaces deleted', 120_000).catch(() => undefined);
+    await deleteNamespacesAndWait(cluster, [clone, ns], 120_000);
     await double.dispose();
     await store.cleanup();
     cluster.close();

@@ -96,7 +96,7 @@ beforeAll(async () => {
   await createNamespace(cluster, ns);
   // app: read through its own container; web: a Deployment's pod; sub: mounted only through a subPath, so a
   // data-mover pod reads it; idle: no pod mounts it, copied by the data mover because a stopped pod asks for it.
-  for (const name of ['app-data', 'web-data', 'sub-data', 'idle-data']) await cluster.create(refs.pvcs, testClaim(ns, name, '200Mi'));
+  for (const name of ['app-data', 'web-data', 'sub-data', 'idle-data']) await cluster.create(refs.pvcs, testClaim(ns, name, { size: '200Mi' }));
   await cluster.create(refs.pods, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'app', namespace: ns, annotations: OPT_IN }, spec: podSpec('app-data') });
   await cluster.create(refs.pods, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'sub', namespace: ns, annotations: OPT_IN }, spec: podSpec('sub-data', { subPath: 'inner' }) });
   await cluster.create(refs.deployments, {

@@ -16,6 +16,7 @@ import { readVolumeCopies } from '../../../src/volumes/volume-copy-record.js';
 import { clusterFor, createNamespace, deleteNamespace, refs, testClaim, waitFor, waitForPodRunning } from '../../support/cluster.js';
 import { testEnvironment, uniqueName } from '../../support/environment.js';
 import { localTestStore } from '../../support/stores.js';
+import { dropChecksumManifest } from '../../support/integrity.js';
 
 // What goes wrong with volume data must be loud and local: a copy that does not match its record fails its claim
 // (annotated, named in the report) while the rest of the restore goes on; a record steering a restore elsewhere
@@ -40,7 +41,7 @@ async function moverPods(namespace: string): Promise<string[]> {
 beforeAll(async () => {
   cluster = clusterFor(env.kubeconfig);
   await createNamespace(cluster, ns);
-  await cluster.create(refs.pvcs, testClaim(ns, 'data', '10Mi'));
+  await cluster.create(refs.pvcs, testClaim(ns, 'data', { size: '10Mi' }));
   await cluster.create(refs.pods, {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -55,10 +56,13 @@ beforeAll(async () => {
   const reader = mapReader({ 'backup-name': backupName, 'include-namespaces': ns });
   const backup = await runBackup({ cluster, store: store.store, logger: new MemoryLogger(), holder: 'test' }, { settings: parseBackupSettings(reader), location: parseLocationPolicy(reader) });
   expect(backup.phase).toBe('Completed');
+  // Without the checksum manifest, so what is tampered with here reaches the checks these tests are about (the
+  // copy's own digests, the record's key rule) instead of failing the restore's integrity check before its first write.
+  await dropChecksumManifest(store.store, backupName);
 }, 120_000);
 
 afterAll(async () => {
-  for (const suffix of ['tampered', 'steered']) await deleteNamespace(cluster, `${ns}-${suffix}`);
+  for (const suffix of ['tampered', 'steered', 'quota']) await deleteNamespace(cluster, `${ns}-${suffix}`);
   await deleteNamespace(cluster, ns);
   await store.cleanup();
   cluster.close();
@@ -89,6 +93,22 @@ describe('a copy that does not match its record', () => {
   }, 180_000);
 });
 
+describe('a target namespace whose quota refuses the data-mover pod', () => {
+  it('fails the claim with an error naming the namespace and the reason', async () => {
+    const target = `${ns}-quota`;
+    await createNamespace(cluster, target);
+    await cluster.create({ group: '', version: 'v1', resource: 'resourcequotas', namespaced: true }, { apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'no-pods', namespace: target }, spec: { hard: { pods: '0' } } });
+    // The quota controller fills in status.used before the quota is enforced.
+    await waitFor(async () => Boolean(((await cluster.get({ group: '', version: 'v1', resource: 'resourcequotas', namespaced: true }, 'no-pods', target))?.status as { used?: unknown } | undefined)?.used), 'the quota to be counted');
+    const result = await restoreInto(target);
+    expect(result.phase).toBe('PartiallyFailed');
+    const errors = JSON.stringify(result.results.toJSON().errors);
+    expect(errors).toContain(`namespace ${target} refused the data-mover pod for claim data`);
+    expect(errors).toContain('exceeded quota');
+    expect((await cluster.get(refs.pvcs, 'data', target))!.metadata.annotations?.[ANNOTATIONS.volumeRestoreFailed]).toContain('exceeded quota');
+  }, 120_000);
+});
+
 describe('a copies record that points elsewhere', () => {
   it('fails the restore before its first write', async () => {
     const recordFile = path.join(store.directory, backupKeys(backupName).fsVolumes);
@@ -111,7 +131,7 @@ describe('a copies record that points elsewhere', () => {
 describe('a backup cancelled while a data-mover pod copies', () => {
   it('deletes the pod, aborts the copy and commits nothing', async () => {
     // 300 MiB of noise in a claim only a data-mover pod reads (its writer is gone): the copy takes seconds.
-    await cluster.create(refs.pvcs, testClaim(ns, 'big', '400Mi'));
+    await cluster.create(refs.pvcs, testClaim(ns, 'big', { size: '400Mi' }));
     await cluster.create(refs.pods, {
       apiVersion: 'v1',
       kind: 'Pod',
@@ -150,7 +170,7 @@ describe('a backup cancelled while a data-mover pod copies', () => {
 describe('a data-mover pod that cannot start', () => {
   it('fails the volume with the reason, and is removed', async () => {
     // No pod mounts this claim, so only a data-mover pod can read it; its image cannot be pulled here.
-    await cluster.create(refs.pvcs, testClaim(ns, 'idle', '10Mi'));
+    await cluster.create(refs.pvcs, testClaim(ns, 'idle', { size: '10Mi' }));
     await waitFor(async () => ((await cluster.get(refs.pvcs, 'idle', ns))?.status as { phase?: string }).phase === 'Bound', 'claim idle bound');
     const reader = mapReader({ 'backup-name': `${ns}-nomover`, 'include-namespaces': ns, 'include-resources': 'persistentvolumeclaims', 'default-volumes-to-fs-backup': 'true', 'data-mover-image': 'registry.invalid/no/such-image:1' });
     const result = await runBackup({ cluster, store: store.store, logger: new MemoryLogger(), holder: 'test' }, { settings: parseBackupSettings(reader), location: parseLocationPolicy(reader) });

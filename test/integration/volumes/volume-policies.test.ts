@@ -32,7 +32,7 @@ volumePolicies:
 beforeAll(async () => {
   cluster = clusterFor(env.kubeconfig);
   await createNamespace(cluster, ns);
-  const claim = (name: string, labels: Record<string, string>, size: string) => testClaim(ns, name, size, labels);
+  const claim = (name: string, labels: Record<string, string>, size: string) => testClaim(ns, name, { size, labels });
   // labelled: copied by the first policy with no annotation; small: asked for by annotation, skipped by the second;
   // large: asked for, matched by no policy (over 1Gi), so the annotation decides.
   await cluster.create(refs.pvcs, claim('labelled', { backup: 'files' }, '10Mi'));

@@ -24,6 +24,7 @@ describe('planPrune', () => {
     ['expired, still uploading snapshot data', complete('a', -1, { phase: 'WaitingForPluginOperations' }), {}, 'keep:in-progress'],
     ['expired without phase', complete('a', -1, { phase: undefined }), {}, 'keep:in-progress'],
     ['expired with snapshots nobody can delete', complete('a', -1, { snapshots: 2 }), {}, 'keep:snapshots'],
+    ['expired with CSI snapshots only (prune deletes them through the volumeinfo)', complete('a', -1, { csiSnapshots: 2 }), {}, 'delete:expired'],
     ['expired with snapshots a deleter handles', complete('a', -1, { snapshots: 2 }), { canDeleteSnapshots: true }, 'delete:expired'],
     ['unfinished past the grace', { name: 'u', state: 'unfinished', lastModified: at(-25) }, {}, 'delete:unfinished'],
     ['unfinished exactly at the grace', { name: 'u', state: 'unfinished', lastModified: at(-24) }, {}, 'delete:unfinished'],
@@ -89,13 +90,15 @@ describe('completeCandidate', () => {
       expiration: new Date('2026-12-01T02:00:05Z'),
       startedAt: new Date('2026-11-01T02:00:06Z'),
       scheduleName: 'nightly',
-      snapshots: 3
+      // Native snapshots block (nothing here deletes them); CSI ones are deleted through the volumeinfo.
+      snapshots: 1,
+      csiSnapshots: 2
     });
   });
 
   it('falls back to the creation time and treats bad dates as absent', () => {
     const c = completeCandidate('x', { metadata: { creationTimestamp: '2026-11-01T02:00:05Z' }, status: { expiration: 'soon' } });
-    expect(c).toMatchObject({ startedAt: new Date('2026-11-01T02:00:05Z'), expiration: undefined, snapshots: 0 });
+    expect(c).toMatchObject({ startedAt: new Date('2026-11-01T02:00:05Z'), expiration: undefined, snapshots: 0, csiSnapshots: 0 });
   });
 
   it('counts attempted snapshots too', () => {

@@ -1,8 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import type { KubeObject } from '../../../src/model/kube-object.js';
 import { kubeObjectShapeProblem } from '../../../src/persistence/archive-catalog.js';
-import { describeValue, printable } from '../../../src/restore/printable.js';
-import { checkItemIdentity, scopeProblem, targetOf, targetProblem, type ItemPlace } from '../../../src/restore/item-identity.js';
+import { describeValue, printable } from '../../../src/util/printable.js';
+import { checkItemIdentity, type ItemPlace } from '../../../src/persistence/item-identity.js';
+import { scopeProblem, targetOf, targetProblem } from '../../../src/restore/item-identity.js';
 
 const cm = (metadata: Record<string, unknown>): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata, data: { a: 'b' } }) as KubeObject;
 const inShop: ItemPlace = { groupResource: 'configmaps', namespace: 'shop', name: 'settings' };
