@@ -20,6 +20,8 @@ export const DOUBLE_DRIVER_SUFFIX = 'hostpath.csi.double.kube-backup.test';
 /** Where doubles keep their volumes and snapshots: `<DOUBLE_ROOT>/<driver>/{volumes,snapshots,meta}` (down.sh removes it: CSI_DOUBLE_DIR). */
 export const DOUBLE_ROOT = '/tmp/csi-hostpath-double';
 export const SNAPSHOT_GROUP = 'snapshot.storage.k8s.io';
+/** How long a content found gone by a poll waits for its watch event before the poll's last view of it is used. */
+const VANISHED_GRACE_MS = 10_000;
 
 export interface CsiSnapshotDoubleOptions {
   kubeconfig: string;
@@ -163,6 +165,8 @@ export class CsiSnapshotDouble {
   /** Contents of this driver by uid, as last seen (list or watch); `gone` holds the uids already acted on. */
   private readonly seen = new Map<string, SeenContent>();
   private readonly gone = new Set<string>();
+  /** Contents a poll found gone, waiting for the watch's DELETED event (which carries the final deletionPolicy). */
+  private readonly vanished = new Map<string, { last: SeenContent; since: number }>();
   private abort = new AbortController();
   private loop: Promise<void> | undefined;
   private watcher: Promise<void> | undefined;
@@ -487,10 +491,22 @@ export class CsiSnapshotDouble {
 
   // --- deletion of snapshots ----------------------------------------------------------------------------------------
 
-  /** Records the contents of this driver and acts on those gone since the last poll (the watch usually came first). */
+  /**
+   * Records the contents of this driver and acts on those gone since the last poll, but only once the watch has had
+   * time to deliver their DELETED event: the last poll may predate a "patch to Retain, then delete", and acting on
+   * its stale Delete would remove a snapshot that was meant to be kept (seen under load).
+   */
   private forgetVanished(current: Content[]): void {
     const present = new Set(current.map((c) => c.metadata.uid));
-    for (const [uid, last] of this.seen) if (!present.has(uid)) this.contentGone(uid, last);
+    const now = Date.now();
+    for (const [uid, last] of this.seen) if (!present.has(uid) && !this.vanished.has(uid)) this.vanished.set(uid, { last, since: now });
+    for (const [uid, { last, since }] of this.vanished) {
+      if (this.gone.has(uid)) this.vanished.delete(uid);
+      else if (now - since > VANISHED_GRACE_MS) {
+        this.vanished.delete(uid);
+        this.contentGone(uid, last);
+      }
+    }
     for (const c of current) {
       // A list taken just before a DELETED event still shows the object: it stays forgotten.
       if (!this.gone.has(c.metadata.uid)) this.seen.set(c.metadata.uid, { name: c.metadata.name, deletionPolicy: c.spec.deletionPolicy, handle: contentHandle(c) });
