@@ -48,9 +48,15 @@ export function isRetryableKubeError(err: unknown, method: string): boolean {
     if (err instanceof KubeApiError) return TRANSIENT_STATUS.has(err.statusCode);
     return err instanceof KubeConnectionError && TRANSIENT_CODES.has(err.code);
   }
-  if (err instanceof KubeApiError) return NOT_APPLIED_STATUS.has(err.statusCode);
+  if (err instanceof KubeApiError) return NOT_APPLIED_STATUS.has(err.statusCode) || ACCOUNT_NOT_READY.test(err.message);
   return err instanceof KubeConnectionError && NOT_APPLIED_CODES.has(err.code);
 }
+
+/**
+ * The ServiceAccount admission plugin refuses a pod in a namespace created a moment ago, until the controllers have
+ * made its `default` account and token: refused at admission, so certainly not applied, and gone within seconds.
+ */
+const ACCOUNT_NOT_READY = /No API token found for service account|error looking up service account/;
 
 export interface RequestOptions {
   query?: Record<string, string | number | boolean | undefined>;

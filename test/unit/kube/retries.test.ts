@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { KubeConfig } from '@kubernetes/client-node';
-import { KubeApiError, KubeHttpClient } from '../../../src/kube/http.js';
+import { isRetryableKubeError, KubeApiError, KubeHttpClient } from '../../../src/kube/http.js';
 
 /**
  * A stand-in for an API server under faults (a test double): it answers each request with the next scripted
@@ -65,5 +65,15 @@ describe('retries against a failing API server', () => {
     const client = new KubeHttpClient(kc, { attempts: 1, baseDelayMs: 10, maxDelayMs: 20 });
     close = () => (client.close(), server.closeAllConnections(), server.close());
     await expect(client.request('GET', '/api/v1/namespaces', { timeoutMs: 300 })).rejects.toThrow(/no answer within 0.3s/);
+  });
+});
+
+describe('a create refused until the namespace has its ServiceAccount', () => {
+  it.each([
+    [new KubeApiError(500, 'ServerTimeout', 'No API token found for service account "default", retry after the token is automatically created and added to the service account', 'POST', '/api/v1/namespaces/n/pods'), true],
+    [new KubeApiError(403, 'Forbidden', 'pods "p" is forbidden: error looking up service account n/default: serviceaccount "default" not found', 'POST', '/api/v1/namespaces/n/pods'), true],
+    [new KubeApiError(500, 'InternalError', 'etcdserver: request timed out', 'POST', '/api/v1/namespaces/n/pods'), false]
+  ])('is retried when admission refused it (certainly not applied): %s', (err, retried) => {
+    expect(isRetryableKubeError(err, 'POST')).toBe(retried);
   });
 });
