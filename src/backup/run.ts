@@ -35,7 +35,7 @@ import type { DiscoveryResult } from '../kube/cluster.js';
 import type { ResourceRef } from '../model/resource-ref.js';
 import { rfc3339 } from '../velero/time.js';
 import { encodeVolumeCopies } from '../volumes/volume-copy-record.js';
-import { VolumeCopier } from './volume-copies.js';
+import { VolumeBackup } from './volume-backup.js';
 import { VolumeInventory } from './volume-inventory.js';
 import { volumeInfoEntries } from './volume-info.js';
 import type { VolumeCopyRecord } from '../volumes/volume-copy-record.js';
@@ -166,7 +166,7 @@ async function writeBackup(context: BackupContext, request: BackupRequest, { nam
   const sink = new ArchiveSink(new ArchiveWriter({ compressionLevel: settings.compressionLevel, mtime: startedAt }), inventory);
   const snapshotter = snapshots && new CsiSnapshotter({ cluster, api: snapshots.api, backupName: name, classesByDriver: settings.volumes.snapshotClassesByDriver, timeoutMs: settings.volumes.csiSnapshotTimeoutMs, log, clock });
   if (settings.volumes.snapshotVolumes && !snapshots) log.info('The cluster serves no CSI snapshot API (snapshot.storage.k8s.io): claims are not snapshotted');
-  const copier = new VolumeCopier({ cluster, store, backupName: name, settings: settings.volumes, log, results, clock, compressionLevel: settings.compressionLevel, policies, snapshotter });
+  const volumes = new VolumeBackup({ cluster, store, backupName: name, settings: settings.volumes, log, results, clock, compressionLevel: settings.compressionLevel, policies, snapshotter });
   // Every file goes into the checksum manifest with the digest of the bytes handed to the store, taken on the way.
   const checksums = new Map<string, FileChecksum>();
   const tarball = digested(sink.writer.output);
@@ -194,14 +194,14 @@ async function writeBackup(context: BackupContext, request: BackupRequest, { nam
       allApiVersions: settings.allApiVersions,
       pageSize: settings.pageSize,
       concurrency: settings.concurrency,
-      hooks: withVolumeCopies(podHooks(cluster, settings.hooks, log, results), copier),
+      hooks: withVolumeSteps(podHooks(cluster, settings.hooks, log, results), volumes),
       signal: walkSignal,
       logger: log,
       results,
       onProgress: (done) => progress(done)
     });
-    await copier.copyRemainingClaims(inventory.claims, walkSignal);
-    await sink.writeDeferred(copier.snapshots, snapshots?.scoped, name);
+    await volumes.copyRemainingClaims(inventory.claims, walkSignal);
+    await sink.writeDeferred(volumes.snapshots, snapshots?.scoped, name);
     await sink.writer.finish();
     await upload;
     progress({ items: sink.writer.itemsWritten, resourcesDone: 1, resourcesTotal: 1 }, true);
@@ -226,21 +226,21 @@ async function writeBackup(context: BackupContext, request: BackupRequest, { nam
   try {
     await putRecorded(keys.results, gzipJson(results.toJSON()));
     await putRecorded(keys.resourceList, gzipJson(sink.resourceList()));
-    if (copier.copies.length) await putRecorded(keys.fsVolumes, encodeVolumeCopies([...copier.copies]));
-    const volumeInfo = volumeInfoEntries({ volumes: inventory.volumes, copies: copier.copies, snapshots: copier.snapshots, snapshotSkips: copier.snapshotSkips, skippedByPolicy: copier.skippedByPolicy });
+    if (volumes.copies.length) await putRecorded(keys.fsVolumes, encodeVolumeCopies([...volumes.copies]));
+    const volumeInfo = volumeInfoEntries({ volumes: inventory.volumes, copies: volumes.copies, snapshots: volumes.snapshots, snapshotSkips: volumes.snapshotSkips, skippedByPolicy: volumes.skippedByPolicy });
     if (volumeInfo.length) await putRecorded(keys.volumeInfo, gzipJson(volumeInfo));
     await putRecorded(keys.logs, gzipText(log.text()));
 
     if (phase !== 'Failed') {
       // The copies' stored digests were taken as they streamed into the store (copyVolumeOut); failed copies
       // stored nothing. A failed backup is never committed, so it gets no manifest.
-      for (const copy of copier.copies) if (copy.result === 'succeeded' && copy.stored) checksums.set(copy.key, checksumOf(copy.stored));
+      for (const copy of volumes.copies) if (copy.result === 'succeeded' && copy.stored) checksums.set(copy.key, checksumOf(copy.stored));
       const manifest = ChecksumManifest.of(name, checksums).encode();
       await store.put(keys.checksums, manifest, { contentType: 'application/json' });
       const backup = backupObject(
         { name, locationName: location.name, sourceClusterUid: identity, server: cluster.server, toolVersion: TOOL_VERSION, checksumsSha256: digestOf(manifest).sha256 },
         settings,
-        { phase, startTimestamp: startedAt, completionTimestamp: completedAt, expiration, totalItems: sink.writer.itemsWritten, itemsBackedUp: sink.writer.itemsWritten, errors: results.errorTotal, warnings: results.warningTotal, csiSnapshotsAttempted: copier.snapshotsAttempted, csiSnapshotsCompleted: copier.snapshots.length }
+        { phase, startTimestamp: startedAt, completionTimestamp: completedAt, expiration, totalItems: sink.writer.itemsWritten, itemsBackedUp: sink.writer.itemsWritten, errors: results.errorTotal, warnings: results.warningTotal, csiSnapshotsAttempted: volumes.snapshotsAttempted, csiSnapshotsCompleted: volumes.snapshots.length }
       );
       // Committing after losing the lease (its renewal failed and another run took the location) could race that run.
       lease.assertHeld();
@@ -253,7 +253,7 @@ async function writeBackup(context: BackupContext, request: BackupRequest, { nam
       }
     }
   } finally {
-    await copier.releaseSnapshots(committed);
+    await volumes.releaseSnapshots(committed);
   }
 
   return {
@@ -269,8 +269,8 @@ async function writeBackup(context: BackupContext, request: BackupRequest, { nam
     results,
     itemsByResource: sink.byResource,
     itemsByNamespace: sink.byNamespace,
-    volumeCopies: copier.copies,
-    volumeSnapshots: copier.snapshots.map((t) => ({ namespace: t.namespace, claim: t.claim, handle: t.handle, driver: t.driver, sizeBytes: t.restoreSizeBytes })),
+    volumeCopies: volumes.copies,
+    volumeSnapshots: volumes.snapshots.map((t) => ({ namespace: t.namespace, claim: t.claim, handle: t.handle, driver: t.driver, sizeBytes: t.restoreSizeBytes })),
     failure
   };
 }
@@ -321,14 +321,14 @@ async function resolveVolumePolicies(cluster: Cluster, settings: BackupVolumeSet
   return source.decode(data);
 }
 
-/** A pod's volumes are copied after its pre hooks and before its post hooks, as Velero's pod volume backups are. */
-function withVolumeCopies(hooks: PodHooks, copier: VolumeCopier): PodHooks {
+/** A pod's volumes are copied or snapshotted after its pre hooks and before its post hooks, as Velero's are. */
+function withVolumeSteps(hooks: PodHooks, volumes: VolumeBackup): PodHooks {
   return {
     around: (pod, write, signal) =>
       hooks.around(
         pod,
         async () => {
-          await copier.copyPodVolumes(pod, signal);
+          await volumes.copyPodVolumes(pod, signal);
           await write();
         },
         signal

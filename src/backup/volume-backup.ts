@@ -24,7 +24,7 @@ const VOLUMES: ResourceRef = { group: '', version: 'v1', resource: 'persistentvo
 /** Exit codes of a shell that could not find or run the command: the image has no tar. */
 const NO_TAR_EXIT_CODES = [126, 127];
 
-export interface VolumeCopierOptions {
+export interface VolumeBackupOptions {
   cluster: Cluster;
   store: ObjectStore;
   backupName: string;
@@ -43,12 +43,12 @@ export interface VolumeCopierOptions {
 type Decision = { copy: boolean; policy?: string; policyAction?: string };
 
 /**
- * The file-system copies of one backup. A pod's chosen volumes are copied between its pre and post hooks, through
- * a container of its own that mounts the volume whole, or, when that container has no tar, through a data-mover
- * pod on the same node. Claims are copied once, whichever pods mount them; claims asked for that no running pod
- * serves are copied through a data-mover pod after the walk.
+ * The volume data of one backup: file-system copies and CSI snapshots. A pod's chosen volumes are copied between its
+ * pre and post hooks, through a container of its own that mounts the volume whole, or, when that container has no
+ * tar, through a data-mover pod on the same node; its other claims are snapshotted there (snapshotWanted). Claims
+ * are handled once, whichever pods mount them; claims no running pod served are handled after the walk.
  */
-export class VolumeCopier {
+export class VolumeBackup {
   private readonly records: VolumeCopyRecord[] = [];
   /** `namespace/claim` of every claim copied or being copied. */
   private readonly claimsTaken = new Set<string>();
@@ -66,7 +66,7 @@ export class VolumeCopier {
   /** Pods of a namespace, listed once: whether any of them asks for a claim to be copied. */
   private readonly podsByNamespace = new Map<string, Promise<KubeObject[]>>();
 
-  constructor(private readonly options: VolumeCopierOptions) {}
+  constructor(private readonly options: VolumeBackupOptions) {}
 
   get copies(): readonly VolumeCopyRecord[] {
     return this.records;
