@@ -54,6 +54,9 @@ export class LocalObjectStore implements ObjectStore {
   }
 
   async put(key: string, body: Readable | Buffer | string, options: PutOptions = {}): Promise<void> {
+    // The stream's errors are ours from this call on: one that fails before the pipeline below attaches (a run
+    // cancelled as its upload starts) would otherwise be an unhandled 'error' event. The pipeline still sees it.
+    if (body instanceof Readable) body.once('error', () => undefined);
     let file: string | undefined;
     try {
       file = this.fileOf(key);

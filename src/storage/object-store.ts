@@ -53,7 +53,10 @@ export interface ObjectStore {
   readonly url: string;
   /** Whether a conditional put is atomic on this backend (S3 stores differ; see README). */
   readonly conditionalPut: 'atomic' | 'best-effort';
-  /** Stores a stream or buffer. Streams of unknown length go up in parts; nothing is visible until complete. */
+  /**
+   * Stores a stream or buffer. Streams of unknown length go up in parts; nothing is visible until complete. The
+   * stream's errors belong to the put from the call on (one that fails before the first read rejects the put).
+   */
   put(key: string, body: Readable | Buffer | string, options?: PutOptions): Promise<void>;
   /** A stream of the object's bytes; NotFoundError when it does not exist. */
   get(key: string): Promise<Readable>;

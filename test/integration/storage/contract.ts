@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { ObjectStore, UnfinishedWrite } from '../../../src/storage/object-store.js';
 import { AlreadyExistsError, NotFoundError } from '../../../src/util/errors.js';
@@ -163,6 +163,19 @@ export function objectStoreContract(name: string, makeStore: () => Promise<Store
       expect(await collect(store.listFolders(''))).not.toContain('failed/');
       // The put cleaned up after itself: no part and no temporary file is left for a prune to find.
       expect(await collect(store.listUnfinished!('failed/'))).toEqual([]);
+    });
+
+    it('rejects a put whose stream fails before the store starts reading it, without an unhandled error', async () => {
+      // A producer may fail at once (a run cancelled just as its upload starts): the store must own the stream's
+      // errors from the call on, or the error event finds no listener and takes the process down.
+      for (const key of ['early/plain.bin', 'early/create-only.bin']) {
+        const source = new PassThrough();
+        const putting = store.put(key, source, key.includes('create') ? { ifNoneMatch: true } : {});
+        source.destroy(new Error('cancelled before the first read'));
+        await expect(putting).rejects.toThrow('cancelled before the first read');
+        expect(await store.head(key)).toBeUndefined();
+      }
+      expect(await collect(store.listUnfinished!('early/'))).toEqual([]);
     });
 
     it('lists a put under way as unfinished, until aborted; never an object', async () => {
