@@ -10,7 +10,7 @@ export const LAYERS = [
   ['util'],
   ['model'],
   ['velero'],
-  ['kube', 'storage', 'archive'],
+  ['kube', 'storage', 'archive', 'encryption'],
   ['coordination', 'hooks', 'persistence', 'integrity', 'compare', 'volumes'],
   ['settings'],
   ['backup', 'restore', 'prune', 'sync', 'verify'],

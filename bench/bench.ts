@@ -6,10 +6,12 @@
  *            that only connects and discovers (the baseline): memory must not grow with the number of objects.
  *   backup   time of a backup of 10,000 objects against a bare paginated LIST of the same objects (the floor).
  *   restore  time to restore 2,000 objects with concurrency 16 against concurrency 1 (Velero's sequential restore).
+ *   encrypt  the backup of 10,000 objects and of a 1 GiB volume encrypted (age, one recipient) against the same
+ *            backups plain (target: at most 1.3x).
  *   volumes  file-system copy of a 1 GiB volume (random bytes: the worst case for gzip) against `kubectl exec … tar c |
  *            cat >/dev/null` on the same volume, and the backup's peak RSS for a 100 MiB and a 1 GiB volume (flat).
  *
- * `npm run bench -- volumes` runs only the volume rows.
+ * `npm run bench -- volumes` runs only the volume rows; `npm run bench -- encryption` only the encryption rows.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -17,6 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pLimit from 'p-limit';
+import { generateX25519Identity, identityToRecipient } from 'age-encryption';
 import { runBackup } from '../src/backup/run.js';
 import { KubeCluster } from '../src/kube/kube-cluster.js';
 import { loadKubeConfig } from '../src/kube/kubeconfig.js';
@@ -64,19 +67,24 @@ async function child(task: string, namespace: string, directory: string): Promis
   } else if (task === 'list') {
     items = 0;
     for await (const object of c.list(configmaps, { namespace, limit: 500 })) if (object) items++;
-  } else if (task === 'volume-backup') {
-    const reader = mapReader({ 'include-namespaces': namespace, 'include-resources': 'pods,persistentvolumeclaims', 'backup-name': `bench-${namespace}-${Date.now()}`, 'data-mover-image': readEnv().TEST_IMAGE! });
+  } else if (task.startsWith('volume-backup')) {
+    const reader = mapReader({ ...encryptionInputs(task), 'include-namespaces': namespace, 'include-resources': 'pods,persistentvolumeclaims', 'backup-name': `bench-${namespace}-${Date.now()}`, 'data-mover-image': readEnv().TEST_IMAGE! });
     const result = await runBackup({ cluster: c, store: new LocalObjectStore(directory, `file://${directory}`), logger: silentLogger, holder: 'bench' }, { settings: parseBackupSettings(reader), location: parseLocationPolicy(reader) });
     if (result.phase !== 'Completed') throw new Error(`volume backup ${result.phase}: ${JSON.stringify(result.results.toJSON().errors)}`);
     items = result.volumeCopies.reduce((sum, copy) => sum + (copy.tar?.bytes ?? 0), 0);
-  } else if (task === 'backup') {
-    const reader = mapReader({ 'include-namespaces': namespace, 'include-resources': 'configmaps', 'backup-name': `bench-${namespace}-${Date.now()}` });
+  } else if (task.startsWith('backup')) {
+    const reader = mapReader({ ...encryptionInputs(task), 'include-namespaces': namespace, 'include-resources': 'configmaps', 'backup-name': `bench-${namespace}-${Date.now()}` });
     const result = await runBackup({ cluster: c, store: new LocalObjectStore(directory, `file://${directory}`), logger: silentLogger, holder: 'bench' }, { settings: parseBackupSettings(reader), location: parseLocationPolicy(reader) });
     items = result.items;
   }
   c.close();
   const report: ChildReport = { seconds: (performance.now() - started) / 1000, maxRssMiB: process.resourceUsage().maxRSS / 1024, items };
   process.stdout.write(JSON.stringify(report));
+}
+
+/** `…-encrypted` tasks encrypt to the recipient the parent made (BENCH_RECIPIENT). */
+function encryptionInputs(task: string): Record<string, string> {
+  return task.endsWith('-encrypted') ? { 'encryption-recipients': process.env.BENCH_RECIPIENT! } : {};
 }
 
 function measure(task: string, namespace = '', directory = ''): ChildReport {
@@ -163,8 +171,31 @@ async function volumeRows(c: KubeCluster, run: string, directory: string, create
   row('backup with a 1 GiB copy, peak RSS', `${copyLarge.maxRssMiB.toFixed(0)} MiB`, `${(copyLarge.maxRssMiB / copySmall.maxRssMiB).toFixed(2)} x the 100 MiB copy`);
 }
 
+/** Encrypted backups against plain ones of the same objects and volume, each in its own process. */
+async function encryptionRows(c: KubeCluster, run: string, directory: string, created: string[], row: (label: string, value: string, ratio: string) => void, objects?: string): Promise<void> {
+  process.env.BENCH_RECIPIENT = await identityToRecipient(await generateX25519Identity());
+  const volume = `bench-${run}-enc-vol`;
+  created.push(volume);
+  if (!objects) {
+    objects = `bench-${run}-enc-10k`;
+    created.push(objects);
+    console.log('Seeding 10,000 ConfigMaps and a 1 GiB volume for the encryption rows...');
+    await seed(c, objects, 10_000);
+  }
+  await seedVolume(c, volume, 1024);
+  const plain = measure('backup', objects, directory);
+  const sealed = measure('backup-encrypted', objects, directory);
+  const plainVolume = measure('volume-backup', volume, directory);
+  const sealedVolume = measure('volume-backup-encrypted', volume, directory);
+  row('backup of 10,000 ConfigMaps, encrypted', `${sealed.seconds.toFixed(2)} s`, `${(sealed.seconds / plain.seconds).toFixed(2)} x the plain backup (${plain.seconds.toFixed(2)} s)`);
+  row('backup with a 1 GiB copy, encrypted', `${sealedVolume.seconds.toFixed(2)} s`, `${(sealedVolume.seconds / plainVolume.seconds).toFixed(2)} x the plain backup (${plainVolume.seconds.toFixed(2)} s)`);
+  row('backup with a 1 GiB copy, encrypted, peak RSS', `${sealedVolume.maxRssMiB.toFixed(0)} MiB`, `${(sealedVolume.maxRssMiB / plainVolume.maxRssMiB).toFixed(2)} x the plain backup`);
+}
+
+
 async function main(): Promise<void> {
-  if (process.argv[2] === 'volumes') return volumesOnly();
+  if (process.argv[2] === 'volumes') return only(volumeRows);
+  if (process.argv[2] === 'encryption') return only(encryptionRows);
   const c = cluster();
   const run = Date.now().toString(36);
   const small = `bench-${run}-100`;
@@ -205,6 +236,7 @@ async function main(): Promise<void> {
     row('restore of 2,000, concurrency 1 (Velero-like)', `${sequential.toFixed(2)} s`, '1.00');
     row('restore of 2,000, concurrency 16', `${parallel.toFixed(2)} s`, `${(sequential / parallel).toFixed(2)} x faster`);
     await volumeRows(c, run, directory, created, row);
+    await encryptionRows(c, run, directory, created, row, large);
   } finally {
     await Promise.all(created.map((ns) => c.delete(namespaces.ref, ns)));
     fs.rmSync(directory, { recursive: true, force: true });
@@ -212,13 +244,16 @@ async function main(): Promise<void> {
   }
 }
 
-async function volumesOnly(): Promise<void> {
+type Rows = (c: KubeCluster, run: string, directory: string, created: string[], row: (label: string, value: string, ratio: string) => void) => Promise<void>;
+
+/** One group of rows alone (`npm run bench -- volumes`), with its own scratch directory and namespaces. */
+async function only(rows: Rows): Promise<void> {
   const c = cluster();
   const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'kube-backup-bench-'));
   const created: string[] = [];
   try {
     const row = (label: string, value: string, ratio: string) => console.log(`${label.padEnd(44)} ${value.padStart(14)}   ${ratio}`);
-    await volumeRows(c, Date.now().toString(36), directory, created, row);
+    await rows(c, Date.now().toString(36), directory, created, row);
   } finally {
     await Promise.all(created.map((ns) => c.delete(namespaces.ref, ns)));
     fs.rmSync(directory, { recursive: true, force: true });

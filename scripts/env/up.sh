@@ -77,7 +77,8 @@ fi
 install_packages() {
   local want=(etcd-server containerd runc containernetworking-plugins busybox-static
     swift swift-proxy swift-account swift-container swift-object memcached
-    openssl curl iproute2 jq util-linux ca-certificates)
+    openssl curl iproute2 jq util-linux ca-certificates
+    age) # age: the encryption tests open our encrypted backups with age's own tool
   local missing=() p
   for p in "${want[@]}"; do
     [[ "$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null)" == installed ]] || missing+=("$p")

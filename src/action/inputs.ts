@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import * as core from '@actions/core';
 import { kubeconfigSecrets, type KubeconfigSource } from '../kube/kubeconfig.js';
+import { ALL_INPUTS } from '../settings/input-catalog.js';
 import type { InputReader } from '../settings/input-reader.js';
 import type { ProcessContext } from '../settings/settings.js';
 
@@ -14,6 +15,13 @@ export function actionInputReader(): InputReader {
   if (kubeconfig) {
     core.setSecret(kubeconfig);
     for (const secret of kubeconfigSecrets(kubeconfig)) core.setSecret(secret);
+  }
+  // Keys and passphrases the same way: whole, and line by line (a key file's body; PEM armour and comments are no secret).
+  for (const input of ALL_INPUTS.filter((i) => i.secret)) {
+    const value = core.getInput(input.name).trim();
+    if (!value) continue;
+    core.setSecret(value);
+    for (const line of value.split(/\r?\n/)) if (line.trim() && !/^(-----|#)/.test(line.trim())) core.setSecret(line.trim());
   }
   return { get: (name) => core.getInput(name).trim() || undefined };
 }

@@ -1,10 +1,13 @@
 import { recordSelectors } from '../persistence/selector-record.js';
+import { encryptionAnnotations } from '../persistence/backup-encryption.js';
 import type { BackupSettings } from '../settings/backup-settings.js';
 import { ARCHIVE_FORMAT_VERSION } from '../archive/item-path.js';
 import { ANNOTATIONS, CSI, LABELS, VELERO_NAMESPACE, type BackupPhase } from '../velero/vocabulary.js';
 import { formatGoDuration } from '../util/duration.js';
 import { rfc3339 } from '../velero/time.js';
 import type { KubeObject } from '../model/kube-object.js';
+import { signatureAnnotations } from '../integrity/backup-signature.js';
+import type { ManifestSignature } from '../integrity/manifest-signature.js';
 
 export interface BackupStatusFields {
   phase: BackupPhase;
@@ -28,6 +31,8 @@ export interface BackupIdentity {
   toolVersion: string;
   /** The sha256 of the backup's checksum manifest, written just before velero-backup.json. */
   checksumsSha256?: string;
+  /** The manifest's signature, when the backup has a signing-key. */
+  checksumsSignature?: ManifestSignature;
 }
 
 /**
@@ -40,6 +45,8 @@ export function backupObject(identity: BackupIdentity, settings: BackupSettings,
   const annotations: Record<string, string> = { [ANNOTATIONS.sourceServer]: identity.server, [ANNOTATIONS.tool]: `kube-backup-action ${identity.toolVersion}` };
   if (identity.sourceClusterUid) annotations[ANNOTATIONS.sourceCluster] = identity.sourceClusterUid;
   if (identity.checksumsSha256) annotations[ANNOTATIONS.checksumsSha256] = identity.checksumsSha256;
+  if (identity.checksumsSignature) Object.assign(annotations, signatureAnnotations(identity.checksumsSignature));
+  if (settings.encryption) Object.assign(annotations, encryptionAnnotations(settings.encryption));
   for (const [driver, snapshotClass] of Object.entries(settings.volumes.snapshotClassesByDriver)) annotations[`${CSI.backupSnapshotClassPrefix}${driver}`] = snapshotClass;
   const f = settings.filters;
 

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { formatLabelSelector } from '../kube/label-selector.js';
 import { ArchiveWriter } from '../archive/archive-writer.js';
 import type { Cluster } from '../kube/cluster.js';
@@ -8,6 +9,8 @@ import type { VolumePolicies } from '../settings/volume-policies.js';
 import { backupKeys } from '../storage/layout.js';
 import type { ObjectStore, PutOptions } from '../storage/object-store.js';
 import { ChecksumManifest, checksumOf, type FileChecksum } from '../integrity/checksum-manifest.js';
+import { signManifest } from '../integrity/manifest-signature.js';
+import { AgeEncryptor, keysDescription } from '../encryption/age-cipher.js';
 import { DigestStream, digestOf } from '../util/digest-stream.js';
 import { AlreadyExistsError, InputError, errorMessage } from '../util/errors.js';
 import { gzipJson, gzipText } from '../util/gzip.js';
@@ -166,10 +169,13 @@ async function writeBackup(context: BackupContext, request: BackupRequest, { nam
   const sink = new ArchiveSink(new ArchiveWriter({ compressionLevel: settings.compressionLevel, mtime: startedAt }), inventory);
   const snapshotter = snapshots && new CsiSnapshotter({ cluster, api: snapshots.api, backupName: name, classesByDriver: settings.volumes.snapshotClassesByDriver, timeoutMs: settings.volumes.csiSnapshotTimeoutMs, log, clock });
   if (settings.volumes.snapshotVolumes && !snapshots) log.info('The cluster serves no CSI snapshot API (snapshot.storage.k8s.io): claims are not snapshotted');
-  const volumes = new VolumeBackup({ cluster, store, backupName: name, settings: settings.volumes, log, results, clock, compressionLevel: settings.compressionLevel, policies, snapshotter });
+  // Contents are encrypted before they are hashed: the manifest records the stored bytes, so verify needs no key.
+  const encryptor = settings.encryption && new AgeEncryptor(settings.encryption);
+  if (settings.encryption) log.info(`Encrypting the backup's contents with age to ${keysDescription(settings.encryption).join(', ')}`);
+  const volumes = new VolumeBackup({ cluster, store, backupName: name, settings: settings.volumes, log, results, clock, compressionLevel: settings.compressionLevel, policies, snapshotter, encryptor });
   // Every file goes into the checksum manifest with the digest of the bytes handed to the store, taken on the way.
   const checksums = new Map<string, FileChecksum>();
-  const tarball = digested(sink.writer.output);
+  const tarball = storedForm(sink.writer.output, encryptor);
   const upload = store.put(keys.tarball, tarball, { contentType: 'application/gzip' }).then(() => {
     checksums.set(keys.tarball, checksumOf(tarball.digest()));
   });
@@ -223,22 +229,25 @@ async function writeBackup(context: BackupContext, request: BackupRequest, { nam
     await store.put(key, body, options);
     checksums.set(key, checksumOf(digestOf(body)));
   };
+  const putContents = async (key: string, body: Buffer) => putRecorded(key, encryptor ? await encryptor.encryptBuffer(body) : body);
   try {
-    await putRecorded(keys.results, gzipJson(results.toJSON()));
-    await putRecorded(keys.resourceList, gzipJson(sink.resourceList()));
+    await putContents(keys.results, gzipJson(results.toJSON()));
+    await putContents(keys.resourceList, gzipJson(sink.resourceList()));
     if (volumes.copies.length) await putRecorded(keys.fsVolumes, encodeVolumeCopies([...volumes.copies]));
     const volumeInfo = volumeInfoEntries({ volumes: inventory.volumes, copies: volumes.copies, snapshots: volumes.snapshots, snapshotSkips: volumes.snapshotSkips, skippedByPolicy: volumes.skippedByPolicy });
     if (volumeInfo.length) await putRecorded(keys.volumeInfo, gzipJson(volumeInfo));
-    await putRecorded(keys.logs, gzipText(log.text()));
+    await putContents(keys.logs, gzipText(log.text()));
 
     if (phase !== 'Failed') {
       // The copies' stored digests were taken as they streamed into the store (copyVolumeOut); failed copies
       // stored nothing. A failed backup is never committed, so it gets no manifest.
       for (const copy of volumes.copies) if (copy.result === 'succeeded' && copy.stored) checksums.set(copy.key, checksumOf(copy.stored));
       const manifest = ChecksumManifest.of(name, checksums).encode();
+      const signature = settings.signingKey && signManifest(manifest, settings.signingKey);
+      if (signature) log.info(`Checksum manifest signed with key ${signature.keyFingerprint}`);
       await store.put(keys.checksums, manifest, { contentType: 'application/json' });
       const backup = backupObject(
-        { name, locationName: location.name, sourceClusterUid: identity, server: cluster.server, toolVersion: TOOL_VERSION, checksumsSha256: digestOf(manifest).sha256 },
+        { name, locationName: location.name, sourceClusterUid: identity, server: cluster.server, toolVersion: TOOL_VERSION, checksumsSha256: digestOf(manifest).sha256, checksumsSignature: signature },
         settings,
         { phase, startTimestamp: startedAt, completionTimestamp: completedAt, expiration, totalItems: sink.writer.itemsWritten, itemsBackedUp: sink.writer.itemsWritten, errors: results.errorTotal, warnings: results.warningTotal, csiSnapshotsAttempted: volumes.snapshotsAttempted, csiSnapshotsCompleted: volumes.snapshots.length }
       );
@@ -276,11 +285,16 @@ async function writeBackup(context: BackupContext, request: BackupRequest, { nam
 }
 
 /**
- * The tarball as handed to the upload, hashed on its way. Errors of the archive (an abort) reach the upload through
- * it; a failed upload does not tear the archive down here: the run aborts it (see writeBackup), as before.
+ * The tarball as handed to the upload (encrypted when the backup has keys), hashed on its way. Errors of the archive
+ * (an abort) reach the upload through it; a failed upload reaches the archive through the run (see writeBackup).
  */
-function digested(output: Readable): DigestStream {
+function storedForm(output: Readable, encryptor: AgeEncryptor | undefined): DigestStream {
   const digest = new DigestStream();
+  if (encryptor) {
+    // pipeline passes an error either way; the run reads it from the upload.
+    pipeline(output, encryptor.stage(), digest).catch(() => undefined);
+    return digest;
+  }
   output.on('error', (err) => digest.destroy(err));
   output.pipe(digest);
   return digest;

@@ -12,6 +12,7 @@ import type { RunResults } from '../util/run-results.js';
 import { rfc3339 } from '../velero/time.js';
 import { DATA_MOVER_START_TIMEOUT_MS, withDataMoverPod, type VolumeAccess } from '../volumes/data-mover-pod.js';
 import { copyVolumeOut } from '../volumes/volume-stream.js';
+import type { AgeEncryptor } from '../encryption/age-cipher.js';
 import type { CopyMethod, VolumeCopyRecord } from '../volumes/volume-copy-record.js';
 import { annotationWantsCopy, isRunning, neverCopiedReason, nodeOf, podVolumes, wholeVolumeMounts, type PodVolume } from './pod-volumes.js';
 import type { ClaimInScope } from './volume-inventory.js';
@@ -37,6 +38,8 @@ export interface VolumeBackupOptions {
   policies?: VolumePolicies;
   /** Takes CSI snapshots of the claims not copied; absent when snapshot-volumes is off or the cluster has no snapshot API. */
   snapshotter?: CsiSnapshotter;
+  /** Encrypts each copy as it streams, when the backup has keys. */
+  encryptor?: AgeEncryptor;
 }
 
 /** What decided a volume's fate: a copy, or not; `policyAction` when a volume policy decided. */
@@ -300,6 +303,7 @@ export class VolumeBackup {
         digests = await copyVolumeOut(this.options.cluster, target, store, key, {
           signal,
           compressionLevel: this.options.compressionLevel,
+          encrypt: this.options.encryptor?.stage(),
           onProgress: (bytes) => log.info(`Volume ${what}: ${formatBytes(bytes)} read (${rate(bytes, started, clock())})`)
         });
       });

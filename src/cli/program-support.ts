@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { Command, Option } from 'commander';
 import { connect, type Ports } from '../engine/connect.js';
 import { ALL_INPUTS, CONNECTION_INPUTS, type InputSpec } from '../settings/input-catalog.js';
@@ -56,7 +57,7 @@ export interface CommandContext {
 
 /** Parses the connection flags (every input checked before connecting), connects, runs, and always disconnects. */
 export async function withConnection(io: CliIo, options: Record<string, unknown>, parse: (context: CommandContext) => (ports: Ports) => Promise<number | void>): Promise<number | void> {
-  const reader = flagReader(options);
+  const reader = flagReader(options, io.cwd);
   const connection = parseConnectionSettings(reader, processContext(io), options.kubeconfig as string | undefined);
   const work = parse({ reader, connection, logger: terminalLogger(io, options.verbose === true), holder: runHolder(io.env, localHost()), signal: io.signal });
   const ports = await connect(connection);
@@ -70,16 +71,36 @@ export async function withConnection(io: CliIo, options: Record<string, unknown>
 /**
  * Commander's camelCase option values back under the action's input names, labelled as flags for errors.
  * `--kubeconfig` is left out: on the CLI it is a path (as kubectl's), while the action's `kubeconfig` is content.
+ * The key flags are paths for the same reason (see keyFile); `cwd` resolves them.
  */
-export function flagReader(options: Record<string, unknown>): InputReader {
+export function flagReader(options: Record<string, unknown>, cwd: string): InputReader {
   const values: Record<string, string | undefined> = {};
   for (const [key, value] of Object.entries(options)) {
     if (key === 'kubeconfig' || key === 'verbose') continue;
     const name = key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-    if (typeof value === 'string') values[name] = value;
+    if (typeof value === 'string') values[name] = KEY_FILE_INPUTS.has(name) ? keyFile(name, value, cwd) : value;
     else if (value === true) values[name] = 'true';
   }
   return mapReader(values);
+}
+
+/** Inputs that are key content in the action and a file on the command line. */
+const KEY_FILE_INPUTS = new Set(ALL_INPUTS.filter((i) => i.fileOnCli).map((i) => i.name));
+
+/**
+ * A key flag's content: the file it names, as kubectl takes a kubeconfig (a private key in the arguments is visible
+ * to every user of the host and kept in shell history). Key text given as is (PEM, an age key) passes through: a
+ * path never holds it.
+ */
+function keyFile(input: string, value: string, cwd: string): string {
+  if (value.includes('-----BEGIN ') || /^(AGE-SECRET-KEY-1|age1)/.test(value.trim())) return value;
+  const file = path.resolve(cwd, value);
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'there is no such file' : (err as Error).message;
+    throw new InputError(input, `cannot read the key file '${file}': ${reason}`, 'Pass the path of the key file');
+  }
 }
 
 export function processContext(io: CliIo): ProcessContext {

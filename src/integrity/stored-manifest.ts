@@ -21,6 +21,12 @@ export class IntegrityError extends Error {
 
 const SHA256 = /^[0-9a-f]{64}$/;
 
+/** A checksum manifest as read: decoded, and its bytes (what a signature covers), the very ones the sha256 matched. */
+export interface StoredManifest {
+  manifest: ChecksumManifest;
+  bytes: Buffer;
+}
+
 /**
  * The backup's checksum manifest, checked against the sha256 its velero-backup.json (`backup`) records; undefined
  * when the backup has neither (Velero's own, or ours from before manifests): those can be checked structurally only.
@@ -28,6 +34,11 @@ const SHA256 = /^[0-9a-f]{64}$/;
  * manifest without the annotation (velero-backup.json was rewritten), other bytes, or a manifest that cannot be read.
  */
 export async function readBackupManifest(store: ObjectStore, backupName: string, backup: KubeObject): Promise<ChecksumManifest | undefined> {
+  return (await readStoredManifest(store, backupName, backup))?.manifest;
+}
+
+/** readBackupManifest, with the manifest's bytes: a signature is checked over exactly the bytes that were hashed. */
+export async function readStoredManifest(store: ObjectStore, backupName: string, backup: KubeObject): Promise<StoredManifest | undefined> {
   const keys = backupKeys(backupName);
   const recorded = backup.metadata.annotations?.[ANNOTATIONS.checksumsSha256];
   const bytes = await readCapped(store, keys.checksums, MAX_MANIFEST_SIZE);
@@ -40,7 +51,7 @@ export async function readBackupManifest(store: ObjectStore, backupName: string,
   const { sha256 } = digestOf(bytes);
   if (sha256 !== recorded) throw new IntegrityError(keys.checksums, `its sha256 is ${sha256}, but velero-backup.json records ${recorded}`);
   try {
-    return ChecksumManifest.decode(bytes, backupName);
+    return { manifest: ChecksumManifest.decode(bytes, backupName), bytes };
   } catch (err) {
     if (err instanceof ManifestFormatError) throw new IntegrityError(keys.checksums, err.problem);
     throw err;

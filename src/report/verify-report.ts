@@ -1,3 +1,4 @@
+import { signatureText } from '../integrity/backup-signature.js';
 import type { BackupVerification, VerificationState } from '../verify/verification.js';
 import type { VerifyResult } from '../verify/run-verify.js';
 import { markdownTable, terminalTable } from './table.js';
@@ -30,7 +31,7 @@ export function verifySummary(result: VerifyResult): string {
     `${result.backups.length} backups: ${result.verified} verified, ${result.structuralOnly} checked for structure only (no checksum manifest), ${result.failed} failed.`,
     ''
   ];
-  if (result.backups.length) lines.push(markdownTable(['Backup', 'State', 'Files', 'Items', 'Problems'], result.backups.map((b) => [b.name, STATE_TEXT[b.state], String(b.filesChecked), String(b.items), String(b.problems.length)])), '');
+  if (result.backups.length) lines.push(markdownTable(['Backup', 'State', 'Files', 'Items', 'Problems', 'Signature'], result.backups.map((b) => [b.name, STATE_TEXT[b.state], String(b.filesChecked), itemsCell(b), String(b.problems.length), signatureCell(b)])), '');
   const problems = problemsOf(result);
   if (problems.length) lines.push('### Problems', '', markdownTable(['Backup', 'File', 'Problem'], problems.map((p) => [p.backup, p.file, p.problem])), '');
   return lines.join('\n');
@@ -38,7 +39,7 @@ export function verifySummary(result: VerifyResult): string {
 
 /** `backup verify` on a terminal: the table, then the problems. */
 export function verifyText(result: VerifyResult): string {
-  const table = terminalTable(['Name', 'State', 'Files', 'Items'], result.backups.map((b) => [b.name, STATE_TEXT[b.state], String(b.filesChecked), String(b.items)]));
+  const table = terminalTable(['Name', 'State', 'Files', 'Items', 'Signature'], result.backups.map((b) => [b.name, STATE_TEXT[b.state], String(b.filesChecked), itemsCell(b), signatureCell(b)]));
   const problems = problemsOf(result).map((p) => `${p.backup}: ${p.file}: ${p.problem}`);
   return [table, ...(problems.length ? ['', 'Problems:', ...problems.map((p) => `  ${p}`)] : [])].join('\n');
 }
@@ -46,5 +47,20 @@ export function verifyText(result: VerifyResult): string {
 /** One line for `backup describe`. */
 export function verificationLine(verification: BackupVerification): string {
   const problems = verification.problems.length ? `: ${verification.problems.map((p) => `${p.file}: ${p.problem}`).join('; ')}` : '';
-  return `${STATE_TEXT[verification.state]}${problems}`;
+  const { signature } = verification;
+  const signed = signature && signature.state !== 'unsigned' ? `; ${signatureText(signature)}` : '';
+  const unread = verification.encryption === 'hashes-only' ? `; ${UNREAD}` : '';
+  return `${STATE_TEXT[verification.state]}${signed}${unread}${problems}`;
+}
+
+const UNREAD = 'encrypted: contents checked by hash only (no encryption-identity)';
+
+/** Items counted in the tarball, or why they were not: an encrypted backup verified without its key. */
+function itemsCell(verification: BackupVerification): string {
+  return verification.encryption === 'hashes-only' ? UNREAD : String(verification.items);
+}
+
+/** The signature as checked, or `-` when the manifest could not be read to check it (a problem says why). */
+function signatureCell(verification: BackupVerification): string {
+  return verification.signature ? signatureText(verification.signature) : '-';
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { Cluster } from '../kube/cluster.js';
 import type { KubeObject } from '../model/kube-object.js';
+import type { BackupDecryption } from '../persistence/backup-encryption.js';
 import type { RestoreSettings } from '../settings/restore-settings.js';
 import type { Logger } from '../util/logger.js';
 import { RunLog } from '../util/run-log.js';
@@ -37,6 +38,8 @@ export interface RestoreRunOptions {
   backupName: string;
   name: string;
   signal?: AbortSignal;
+  /** How the backup's encrypted files are read; a plain backup's files pass as they are. */
+  decryption: BackupDecryption;
 }
 
 /**
@@ -51,6 +54,7 @@ export class RestoreRun {
   /** Cancellation: checked before each item, so a cancelled restore stops between writes. */
   readonly signal: AbortSignal | undefined;
   readonly name: string;
+  readonly decryption: BackupDecryption;
   /** Velero's restore UID: restored CSI snapshots are named from it; recorded in velero-restore.json. */
   readonly uid = randomUUID();
   readonly log: RunLog;
@@ -78,6 +82,7 @@ export class RestoreRun {
     this.clock = options.clock;
     this.backupName = options.backupName;
     this.signal = options.signal;
+    this.decryption = options.decryption;
     this.name = options.name;
     this.log = new RunLog(options.logger, `restore=${VELERO_NAMESPACE}/${options.name}`, options.clock);
     this.limit = pLimit(options.settings.concurrency);

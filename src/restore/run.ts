@@ -2,6 +2,7 @@ import type { Cluster } from '../kube/cluster.js';
 import { chooseBackup } from '../persistence/choose-backup.js';
 import type { LocationPolicy } from '../settings/backup-settings.js';
 import type { RestoreSettings } from '../settings/restore-settings.js';
+import { BackupDecryption } from '../persistence/backup-encryption.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { InputError, errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
@@ -70,9 +71,11 @@ export async function runRestore(context: RestoreContext, request: RestoreReques
   const startedAt = clock();
 
   const backup = await chooseBackup(store, settings.backup);
+  // An encrypted backup without a key that could open it fails here, before anything is read or written.
+  const decryption = BackupDecryption.for(backup.backup, backup.name, settings.decryption);
   const record = !settings.dryRun && request.location.accessMode === 'ReadWrite';
   const name = await restoreName(store, settings.restoreName, `${backup.name}-${timestampSuffix(startedAt)}`, record);
-  const run = new RestoreRun({ cluster, settings, clock, logger: context.logger, backupName: backup.name, name, signal: context.signal });
+  const run = new RestoreRun({ cluster, settings, clock, logger: context.logger, backupName: backup.name, name, signal: context.signal, decryption });
   run.log.info(`${settings.dryRun ? 'Planning (dry run) restore' : 'Starting restore'} ${name} of backup ${backup.name} from ${store.url} into ${cluster.server}`);
 
   let spooled: SpooledBackup | undefined;
@@ -81,8 +84,8 @@ export async function runRestore(context: RestoreContext, request: RestoreReques
   let selected: number | undefined;
   try {
     // Every file read before the first write is held to the backup's checksum manifest, when it has one.
-    const integrity = await BackupIntegrity.check(store, backup, run.log);
-    spooled = await SpooledBackup.open(store, backup.name, context.tempDirectory, { limits: settings.archiveLimits, warn: (message) => run.warn(message), integrity });
+    const integrity = await BackupIntegrity.check(store, backup, run.log, settings.verifyKeys);
+    spooled = await SpooledBackup.open(store, backup.name, context.tempDirectory, { limits: settings.archiveLimits, warn: (message) => run.warn(message), integrity, decryption });
     const { catalog } = spooled;
     run.log.info(`Archive of ${backup.name} verified${integrity.manifest ? ' (checksum too)' : ''}: format ${catalog.formatVersion ?? 'unknown'}, ${catalog.groupResources().length} resource types`);
     // Read and checked before the first write, as the archive is: a bad record fails the restore here.

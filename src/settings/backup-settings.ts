@@ -7,6 +7,10 @@ import { readBoolean, readChoice, readPositiveInteger, type InputReader } from '
 import { checkName, parseNamespacePatterns, parseResourceNames } from './names.js';
 import type { ScopeFilters } from './scope-filters.js';
 import { parseBackupVolumeSettings, type BackupVolumeSettings } from './volume-settings.js';
+import type { SigningKey } from '../integrity/manifest-signature.js';
+import { readSigningKey } from './signature-keys.js';
+import type { EncryptionKeys } from '../encryption/age-cipher.js';
+import { parseEncryptionKeys } from './encryption-settings.js';
 
 export const ACCESS_MODES = ['ReadWrite', 'ReadOnly'] as const;
 export type AccessMode = (typeof ACCESS_MODES)[number];
@@ -36,6 +40,10 @@ export interface BackupSettings {
   compressionLevel: number;
   failOnPartial: boolean;
   volumes: BackupVolumeSettings;
+  /** signing-key: signs the checksum manifest; none: the backup is unsigned. */
+  signingKey?: SigningKey;
+  /** encryption-recipients or encryption-passphrase; none: the backup's files are plain, as Velero writes them. */
+  encryption?: EncryptionKeys;
 }
 
 export const DEFAULT_TTL = '720h0m0s';
@@ -86,6 +94,8 @@ export function parseBackupSettings(reader: InputReader): BackupSettings {
     pageSize: readPositiveInteger(reader, 'page-size', DEFAULT_PAGE_SIZE, 10_000),
     compressionLevel: readPositiveInteger(reader, 'compression-level', DEFAULT_COMPRESSION_LEVEL, 9),
     failOnPartial: readBoolean(reader, 'fail-on-partial', false),
-    volumes: parseBackupVolumeSettings(reader)
+    volumes: parseBackupVolumeSettings(reader),
+    signingKey: readSigningKey(reader),
+    encryption: parseEncryptionKeys(reader)
   };
 }

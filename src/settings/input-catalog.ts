@@ -7,6 +7,10 @@ export interface InputSpec {
   description: string;
   /** Takes no value on the CLI (`--all-api-versions`), true/false in the action. */
   flag?: boolean;
+  /** A key or passphrase: masked in the job log (whole and line by line) before anything runs. */
+  secret?: boolean;
+  /** Content in the action, a file on the CLI (as --kubeconfig): a key in the arguments shows in `ps` and history. */
+  fileOnCli?: boolean;
 }
 
 export const CONNECTION_INPUTS: InputSpec[] = [
@@ -18,7 +22,10 @@ export const CONNECTION_INPUTS: InputSpec[] = [
   { name: 's3-region', description: 'S3 region (default us-east-1 with a custom endpoint)' },
   { name: 's3-force-path-style', description: 'path-style bucket addressing (default: true with s3-endpoint)' },
   { name: 's3-ca-cert', description: 'PEM CA bundle (content) trusted for the S3 endpoint' },
-  { name: 's3-insecure-skip-tls-verify', description: "do not verify the S3 endpoint's certificate (tests only)" }
+  { name: 's3-insecure-skip-tls-verify', description: "do not verify the S3 endpoint's certificate (tests only)" },
+  { name: 's3-server-side-encryption', description: "server-side encryption of what is written: AES256 or aws:kms (default: the bucket's own)" },
+  { name: 's3-kms-key-id', description: 'with aws:kms: the KMS key id, ARN or alias/<name> (default: the AWS managed key)' },
+  { name: 's3-sse-customer-key', description: 'SSE-C: your own 32-byte key, base64 (openssl rand -base64 32); every read needs the same key. A secret', secret: true }
 ];
 
 /** Filters both backup and restore take, with the same meaning. */
@@ -73,10 +80,36 @@ const BACKUP_ONLY_INPUTS: InputSpec[] = [
   { name: 'snapshot-volumes', description: 'take CSI snapshots of the claims not copied, where their driver has a VolumeSnapshotClass (default true)' },
   { name: 'csi-snapshot-timeout', description: 'how long a CSI snapshot may take to be ready, as a Go duration (default 10m)' },
   { name: 'csi-snapshot-classes', description: "the VolumeSnapshotClass per CSI driver: 'ebs.csi.aws.com:gp3-snap,...' (default: Velero's choice)" },
-  { name: 'volume-policies', description: "Velero's resource policies YAML (version: v1, volumePolicies: conditions and a skip, snapshot or fs-backup action per volume), or configmap:<namespace>/<name>" }
+  { name: 'volume-policies', description: "Velero's resource policies YAML (version: v1, volumePolicies: conditions and a skip, snapshot or fs-backup action per volume), or configmap:<namespace>/<name>" },
+  { name: 'signing-key', description: "Ed25519 private key (PEM, openssl genpkey -algorithm ed25519) that signs the backup's checksum manifest: a secret's content in the action, a file on the CLI", secret: true, fileOnCli: true }
 ];
 
-export const BACKUP_INPUTS: InputSpec[] = [...FILTER_INPUTS, ...BACKUP_ONLY_INPUTS, ...SCHEDULE_INPUTS, ...LEASE_INPUTS];
+const PASSPHRASE_INPUT: InputSpec = {
+  name: 'encryption-passphrase',
+  description: "age passphrase (scrypt) that encrypts (backup) or opens (restore, verify) the backup's contents; instead of recipients, not with them",
+  secret: true
+};
+
+/** Backup: what its contents are encrypted to. The job needs no key that decrypts. */
+const ENCRYPTION_INPUTS: InputSpec[] = [
+  { name: 'encryption-recipients', description: "age recipients (age1…, from age-keygen), comma- or line-separated: the backup's contents are encrypted to them" },
+  PASSPHRASE_INPUT
+];
+
+/** Restore and verify: what opens an encrypted backup. */
+export const DECRYPTION_INPUTS: InputSpec[] = [
+  { name: 'encryption-identity', description: 'age identities (AGE-SECRET-KEY-1…, an age-keygen key file) that open encrypted backups: a secret\'s content in the action, a file on the CLI', secret: true, fileOnCli: true },
+  PASSPHRASE_INPUT
+];
+
+export const BACKUP_INPUTS: InputSpec[] = [...FILTER_INPUTS, ...BACKUP_ONLY_INPUTS, ...ENCRYPTION_INPUTS, ...SCHEDULE_INPUTS, ...LEASE_INPUTS];
+
+/** Restore and verify: the public keys (PEM, concatenated) one of which must have signed the backup's manifest. */
+export const VERIFY_KEY_INPUT: InputSpec = {
+  name: 'verify-key',
+  description: 'Ed25519 public keys (PEM, openssl pkey -pubout; several for rotation): the backup must be signed by one of them, or restore and verify fail. A file on the CLI',
+  fileOnCli: true
+};
 
 const RESTORE_ONLY_INPUTS: InputSpec[] = [
   { name: 'from-backup', description: "backup to restore (or verify), or 'latest' for the newest Completed one" },
@@ -94,19 +127,22 @@ const RESTORE_ONLY_INPUTS: InputSpec[] = [
   { name: 'dry-run', description: 'only plan: what would be created, updated, left or skipped, with the changes; nothing is written', flag: true },
   { name: 'restore-volumes', description: "fill the claims the restore creates from the backup's file-system copies (default true; false: leave them empty)" },
   { name: 'data-mover-image', description: 'image with sh, head and tar for the pods that read and fill claims (default docker.io/library/busybox:1.37.0)' },
-  { name: 'max-archive-size', description: "the most the backup's tarball may hold uncompressed (it is spooled to disk before any write): 50Gi, 500Mi, 1Ti or bytes (default 20Gi)" }
+  { name: 'max-archive-size', description: "the most the backup's tarball may hold uncompressed (it is spooled to disk before any write): 50Gi, 500Mi, 1Ti or bytes (default 20Gi)" },
+  VERIFY_KEY_INPUT,
+  ...DECRYPTION_INPUTS
 ];
 
 export const RESTORE_INPUTS: InputSpec[] = [...FILTER_INPUTS, ...RESTORE_ONLY_INPUTS];
 
 /** `mode: verify` also reads from-backup (a name or latest); the CLI's `backup verify` takes a name or `--all`. */
-export const VERIFY_INPUTS: InputSpec[] = [{ name: 'verify-all', description: 'verify: check every complete backup in the location instead of from-backup', flag: true }];
+export const VERIFY_INPUTS: InputSpec[] = [{ name: 'verify-all', description: 'verify: check every complete backup in the location instead of from-backup', flag: true }, VERIFY_KEY_INPUT, ...DECRYPTION_INPUTS];
 
 /** Every input but `mode` and `kubeconfig`, which the action reads itself and the CLI spells differently. */
 export const ALL_INPUTS: InputSpec[] = uniqueByName([
   ...CONNECTION_INPUTS,
   ...FILTER_INPUTS,
   ...BACKUP_ONLY_INPUTS,
+  ...ENCRYPTION_INPUTS,
   ...RESTORE_ONLY_INPUTS,
   ...SCHEDULE_INPUTS,
   ...LEASE_INPUTS,

@@ -1,4 +1,6 @@
 import { parseRestoreVolumeSettings, type RestoreVolumeSettings } from './volume-settings.js';
+import type { DecryptionKeys } from '../encryption/age-cipher.js';
+import { parseDecryptionKeys } from './encryption-settings.js';
 import { archiveLimits, DEFAULT_MAX_ARCHIVE_SIZE, type ArchiveLimits } from '../archive/archive-limits.js';
 import { formatBytes, MiB, parseByteSize } from '../util/byte-size.js';
 import type { RestoreHooksSpec } from '../hooks/hook-types.js';
@@ -12,6 +14,8 @@ import { checkName } from './names.js';
 import { readBoolean, readChoice, readPositiveInteger, type InputReader } from './input-reader.js';
 import { parseRestoreFilters, type RestoreFilters } from './restore-filters.js';
 import { parseResourceModifiers } from './resource-modifiers.js';
+import type { VerifyKey } from '../integrity/manifest-signature.js';
+import { readVerifyKeys } from './signature-keys.js';
 
 /** What a restore does with an object the target already has (Velero's existingResourcePolicy, plus recreate). */
 export const EXISTING_RESOURCE_POLICIES = ['none', 'update', 'recreate'] as const;
@@ -37,6 +41,10 @@ export interface RestoreSettings {
   /** Caps on the backup's tarball: max-archive-size (uncompressed), and the fixed per-entry cap. */
   archiveLimits: ArchiveLimits;
   volumes: RestoreVolumeSettings;
+  /** verify-key: the backup must be signed by one of these; empty: a signature is not required. */
+  verifyKeys: VerifyKey[];
+  /** encryption-identity / encryption-passphrase: what opens an encrypted backup. */
+  decryption?: DecryptionKeys;
 }
 
 /** Creates in flight: the API server takes ~4x the rate of one-at-a-time creates at 16-32 (see README). */
@@ -83,7 +91,9 @@ export function parseRestoreSettings(reader: InputReader): RestoreSettings {
     concurrency: readPositiveInteger(reader, 'concurrency', DEFAULT_RESTORE_CONCURRENCY, 128),
     failOnPartial: readBoolean(reader, 'fail-on-partial', false),
     archiveLimits: archiveLimits(readArchiveSize(reader, 'max-archive-size')),
-    volumes: parseRestoreVolumeSettings(reader)
+    volumes: parseRestoreVolumeSettings(reader),
+    verifyKeys: readVerifyKeys(reader),
+    decryption: parseDecryptionKeys(reader)
   };
 }
 

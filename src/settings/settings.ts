@@ -4,6 +4,7 @@ import { InputError } from '../util/errors.js';
 import { readBoolean, readChoice, type InputReader } from './input-reader.js';
 import { chooseKubeconfigSource, type KubeconfigEnvironment } from './kubeconfig-source.js';
 import { parseLocation } from './location.js';
+import { parseServerSideEncryption } from './server-side-encryption.js';
 import { type Location } from '../storage/location.js';
 
 export const MODES = ['backup', 'restore', 'prune', 'sync', 'verify'] as const;
@@ -78,6 +79,7 @@ export function parseS3Options(reader: InputReader): S3Options {
     // Custom endpoints (MinIO, Swift, Ceph) nearly always need path-style addressing; AWS itself prefers virtual hosts.
     forcePathStyle: readBoolean(reader, 's3-force-path-style', endpoint !== undefined),
     caCert,
-    insecureSkipTlsVerify: readBoolean(reader, 's3-insecure-skip-tls-verify', false)
+    insecureSkipTlsVerify: readBoolean(reader, 's3-insecure-skip-tls-verify', false),
+    serverSideEncryption: parseServerSideEncryption(reader)
   };
 }

@@ -7,6 +7,8 @@ export interface S3ErrorContext {
   endpoint: string;
   /** Whether the store has answered a request before: then an unreachable store went away, the input is fine. */
   answered?: boolean;
+  /** The encryption setting and the input that chose it, when one is set. */
+  encryption?: { input: string; kind: string };
 }
 
 export const CREDENTIALS_INPUT = 's3 credentials';
@@ -57,6 +59,14 @@ export function translateS3Error(err: unknown, where: S3ErrorContext, operation:
   if (credentialProblem) return input(CREDENTIALS_INPUT, `${credentialProblem} (${codes[0]} from ${endpoint})`, CREDENTIALS_FIX);
   if (codes.includes('CredentialsProviderError')) {
     return input(CREDENTIALS_INPUT, 'no S3 credentials were found', CREDENTIALS_FIX);
+  }
+  // Swift's s3api answers 501 to AES256 without its encryption middleware and to aws:kms always.
+  if (where.encryption && (codes.includes('NotImplemented') || status === 501) && /encrypt/i.test(messageOf(err))) {
+    return input(
+      where.encryption.input,
+      `${endpoint} does not support server-side encryption ${where.encryption.kind} (${codes[0] ?? 'HTTP 501'}: ${messageOf(err)})`,
+      `Choose encryption the store offers, or leave ${where.encryption.input} unset`
+    );
   }
   if (codes.includes('NoSuchBucket')) {
     return input('location', `bucket '${bucket}' does not exist at ${endpoint}`, 'Create it or fix the location');

@@ -8,7 +8,15 @@ export interface S3Options {
   caCert?: string;
   insecureSkipTlsVerify: boolean;
   credentials?: S3Credentials;
+  /** How the store encrypts what this tool writes; undefined leaves it to the bucket's default. */
+  serverSideEncryption?: ServerSideEncryption;
 }
+
+/**
+ * Server-side encryption as velero-plugin-for-aws offers it. With a customer key (SSE-C) the store keeps no key:
+ * every read must present the same one, so it is a secret of the run like the S3 credentials.
+ */
+export type ServerSideEncryption = { kind: 'AES256' } | { kind: 'aws:kms'; kmsKeyId?: string } | { kind: 'customer-key'; key: Buffer };
 
 /** Explicit keys, for embedding and tests; the action and CLI leave this unset and use the SDK's chain. */
 export interface S3Credentials {

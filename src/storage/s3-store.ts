@@ -17,6 +17,7 @@ import { AlreadyExistsError, ChangedMeanwhileError, NotFoundError } from '../uti
 import { KeyPrefix } from './keys.js';
 import type { ObjectInfo, ObjectStore, PutOptions, UnfinishedWrite, VersionedText } from './object-store.js';
 import { createS3Client } from './s3-client.js';
+import { encryptionInput, encryptionParams, type EncryptionParams } from './s3-encryption.js';
 import { errorCodes, httpStatus, translateS3Error, type S3ErrorContext } from './s3-errors.js';
 import type { S3Options } from './s3-options.js';
 
@@ -47,6 +48,8 @@ export class S3ObjectStore implements ObjectStore {
   private readonly bucket: string;
   private readonly keys: KeyPrefix;
   private readonly where: S3ErrorContext;
+  // Spread into every request that writes or reads an object's content, so no request goes without them.
+  private readonly encryption: EncryptionParams;
   // Cleared when the store refuses If-None-Match on PutObject (Swift does).
   private conditionalPutObject = true;
 
@@ -59,7 +62,13 @@ export class S3ObjectStore implements ObjectStore {
     this.bucket = target.bucket;
     this.keys = new KeyPrefix(target.prefix);
     this.conditionalPut = options.endpoint ? 'best-effort' : 'atomic';
-    this.where = { bucket: target.bucket, endpoint: options.endpoint ?? `AWS S3${options.region ? ` (${options.region})` : ''}`, answered: false };
+    this.encryption = encryptionParams(options.serverSideEncryption);
+    this.where = {
+      bucket: target.bucket,
+      endpoint: options.endpoint ?? `AWS S3${options.region ? ` (${options.region})` : ''}`,
+      answered: false,
+      encryption: encryptionInput(options.serverSideEncryption)
+    };
     // Once the store has answered, a connection it refuses later is the store going away mid-run, not a wrong
     // s3-endpoint: the error says so (see translateS3Error).
     const where = this.where;
@@ -111,18 +120,15 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
+  /** One PutObject of a buffer, with the location's encryption and the condition given. */
+  private putObject(key: string, data: Buffer, options: PutOptions, condition: { IfNoneMatch?: string; IfMatch?: string }) {
+    return this.client.send(
+      new PutObjectCommand({ Bucket: this.bucket, Key: this.keys.full(key), ContentType: options.contentType, Body: data, ContentLength: data.length, ...condition, ...this.encryption.write })
+    );
+  }
+
   private async putWhole(key: string, data: Buffer, options: PutOptions): Promise<void> {
-    const put = (ifNoneMatch: boolean) =>
-      this.client.send(
-        new PutObjectCommand({
-          Bucket: this.bucket,
-          Key: this.keys.full(key),
-          ContentType: options.contentType,
-          Body: data,
-          ContentLength: data.length,
-          IfNoneMatch: ifNoneMatch ? '*' : undefined
-        })
-      );
+    const put = (ifNoneMatch: boolean) => this.putObject(key, data, options, { IfNoneMatch: ifNoneMatch ? '*' : undefined });
     if (!options.ifNoneMatch) {
       await put(false);
       return;
@@ -149,10 +155,7 @@ export class S3ObjectStore implements ObjectStore {
    * gap is not caught (README, Decisions).
    */
   private async replaceIfUnchanged(key: string, data: Buffer, options: PutOptions): Promise<void> {
-    const put = (ifMatch: string | undefined) =>
-      this.client.send(
-        new PutObjectCommand({ Bucket: this.bucket, Key: this.keys.full(key), ContentType: options.contentType, Body: data, ContentLength: data.length, IfMatch: ifMatch })
-      );
+    const put = (ifMatch: string | undefined) => this.putObject(key, data, options, { IfMatch: ifMatch });
     if (this.conditionalPutObject) {
       try {
         await put(options.ifMatch);
@@ -176,14 +179,17 @@ export class S3ObjectStore implements ObjectStore {
       ContentType: options.contentType,
       Body: stream,
       // Upload passes this on to CompleteMultipartUpload, which AWS and Swift both honour (412 on an existing key).
-      IfNoneMatch: options.ifNoneMatch ? '*' : undefined
+      IfNoneMatch: options.ifNoneMatch ? '*' : undefined,
+      // Upload sends ServerSideEncryption and SSEKMSKeyId with CreateMultipartUpload, and the SSE-C key with every
+      // UploadPart and CompleteMultipartUpload too: each command takes from these params what it knows.
+      ...this.encryption.write
     };
     await new Upload({ client: this.client, params, partSize: PART_SIZE, queueSize: QUEUE_SIZE }).done();
   }
 
   async get(key: string): Promise<Readable> {
     try {
-      const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.keys.full(key) }));
+      const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.keys.full(key), ...this.encryption.read }));
       return toReadable(out.Body);
     } catch (err) {
       if (isMissingObject(err)) throw new NotFoundError(`object '${key}' not found in ${this.url}`);
@@ -193,7 +199,7 @@ export class S3ObjectStore implements ObjectStore {
 
   async readVersioned(key: string): Promise<VersionedText | undefined> {
     try {
-      const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.keys.full(key) }));
+      const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.keys.full(key), ...this.encryption.read }));
       const chunks: Buffer[] = [];
       for await (const chunk of toReadable(out.Body)) chunks.push(chunk as Buffer);
       return { text: Buffer.concat(chunks).toString('utf8'), version: out.ETag ?? '' };
@@ -205,7 +211,7 @@ export class S3ObjectStore implements ObjectStore {
 
   async head(key: string): Promise<ObjectInfo | undefined> {
     try {
-      const out = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.keys.full(key) }));
+      const out = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.keys.full(key), ...this.encryption.read }));
       return { key, size: out.ContentLength ?? 0, lastModified: out.LastModified ?? new Date(0) };
     } catch (err) {
       if (isMissingObject(err)) return undefined;

@@ -29,6 +29,19 @@ export const ANNOTATIONS = {
    * backup exist.
    */
   checksumsSha256: 'kube-backup.io/checksums-sha256',
+  /**
+   * On a Backup whose files are encrypted (age): `age`; which files, by kind (`tarball,logs,results,resourceList,
+   * volumeCopy`); and what opens them: the recipients' fingerprints (encryption/age-keys.ts), or `passphrase`.
+   */
+  encryption: 'kube-backup.io/encryption',
+  encryptedFiles: 'kube-backup.io/encrypted-files',
+  encryptionRecipients: 'kube-backup.io/encryption-recipients',
+  /**
+   * On a Backup signed with a signing-key: the Ed25519 signature (base64) of the checksum manifest's bytes, and the
+   * signing key's fingerprint (sha256 of its public key's DER, hex). velero-backup.json itself is not signed.
+   */
+  checksumsSignature: 'kube-backup.io/checksums-signature',
+  checksumsSigningKey: 'kube-backup.io/checksums-signing-key',
   /** Velero's file-system backup opt-in on a pod: the names of the volumes to copy, comma-separated. */
   backupVolumes: 'backup.velero.io/backup-volumes',
   /** Velero's opt-out, read when every pod volume is copied by default. */

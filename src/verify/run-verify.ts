@@ -1,4 +1,5 @@
 import type { ArchiveLimits } from '../archive/archive-limits.js';
+import { signatureText } from '../integrity/backup-signature.js';
 import { chooseBackup } from '../persistence/choose-backup.js';
 import { listStoredBackups, readStoredBackup } from '../persistence/stored-backups.js';
 import type { VerifySettings } from '../settings/verify-settings.js';
@@ -39,7 +40,7 @@ export async function runVerify(context: VerifyContext, settings: VerifySettings
   for (const name of await namesToVerify(store, settings)) {
     context.signal?.throwIfAborted();
     logger.info(`Verifying backup ${name} in ${store.url}`);
-    const verification = await verifyBackup(store, name, { limits: context.limits, signal: context.signal });
+    const verification = await verifyBackup(store, name, { limits: context.limits, signal: context.signal, verifyKeys: settings.verifyKeys, decryption: settings.decryption });
     backups.push(verification);
     logVerification(logger, verification);
   }
@@ -67,8 +68,9 @@ async function namesToVerify(store: ObjectStore, { target }: VerifySettings): Pr
 }
 
 function logVerification(logger: Logger, verification: BackupVerification): void {
-  const { name, state, problems, filesChecked, items } = verification;
-  const read = `${filesChecked} files, ${items} items`;
+  const { name, state, problems, filesChecked, items, signature } = verification;
+  const signed = signature && signature.state !== 'unsigned' && signature.state !== 'failed' ? `; ${signatureText(signature)}` : '';
+  const read = `${filesChecked} files, ${items} items${signed}`;
   if (state === 'verified') logger.info(`Backup ${name} verified: every file matches its checksum manifest (${read})`);
   else if (state === 'structural-only') logger.info(`Backup ${name} has no checksum manifest (made by Velero, or by a version without one): its structure holds (${read}), its content could not be checked against checksums`);
   else {

@@ -1,15 +1,19 @@
-import { pipeline as pipe, Writable, type Readable } from 'node:stream';
+import { pipeline as pipe, Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { scanArchive } from '../archive/archive-scan.js';
 import { DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits } from '../archive/archive-limits.js';
 import { parseItemPath } from '../archive/item-path.js';
 import { checksumProblem, type ChecksumManifest, type FileChecksum } from '../integrity/checksum-manifest.js';
-import { digestObject, IntegrityError, readBackupManifest } from '../integrity/stored-manifest.js';
+import { checkBackupSignature, type SignatureCheck } from '../integrity/backup-signature.js';
+import type { VerifyKey } from '../integrity/manifest-signature.js';
+import { digestObject, IntegrityError, readStoredManifest, type StoredManifest } from '../integrity/stored-manifest.js';
 import { decodeItem } from '../persistence/archive-catalog.js';
 import { checkItemIdentity } from '../persistence/item-identity.js';
 import { readStoredBackup } from '../persistence/stored-backups.js';
-import { backupKeys, type BackupKeys } from '../storage/layout.js';
+import { BackupDecryption } from '../persistence/backup-encryption.js';
+import type { DecryptionKeys } from '../encryption/age-cipher.js';
+import { backupKeys, type BackupFileKind, type BackupKeys } from '../storage/layout.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { DigestStream, digestOf } from '../util/digest-stream.js';
 import { errorMessage, NotFoundError } from '../util/errors.js';
@@ -23,6 +27,10 @@ export interface VerifyOptions {
   signal?: AbortSignal;
   /** The most problems listed per file (a tarball of broken items would list them all); the rest are counted. */
   maxProblemsPerFile?: number;
+  /** verify-key: the manifest must be signed by one of these; none: a signature is reported, not required. */
+  verifyKeys?: readonly VerifyKey[];
+  /** encryption-identity / -passphrase: an encrypted backup's contents are read too; without, only their hashes. */
+  decryption?: DecryptionKeys;
 }
 
 const DEFAULT_MAX_PROBLEMS_PER_FILE = 20;
@@ -35,8 +43,9 @@ const SIDE_FILES = ['logs', 'results', 'resourceList', 'volumeSnapshots', 'itemO
  * Verifies one backup in the store, reading each of its files once as it streams (memory stays flat whatever the
  * tarball's or a volume copy's size; nothing is spooled). With a checksum manifest: the manifest is the one
  * velero-backup.json records, every file it lists is there with its size and sha256, the copies record agrees with
- * it. Always: the tarball reads to its end (gzip and tar) and every item in it is a JSON object whose metadata
- * agrees with its path, as a restore requires. Never throws for what the bucket holds: every finding is a problem.
+ * it. With verify keys, one of them signed the manifest. Always: the tarball reads to its end (gzip and tar) and
+ * every item in it is a JSON object whose metadata agrees with its path, as a restore requires. Never throws for
+ * what the bucket holds: every finding is a problem.
  */
 export async function verifyBackup(store: ObjectStore, name: string, options: VerifyOptions = {}): Promise<BackupVerification> {
   const keys = backupKeys(name);
@@ -46,18 +55,25 @@ export async function verifyBackup(store: ObjectStore, name: string, options: Ve
     check.problem(keys.metadata, stored.state === 'unfinished' ? 'is missing: the backup is unfinished, or does not exist' : stored.problem);
     return check.result(false);
   }
-  let manifest: ChecksumManifest | undefined;
+  let read: StoredManifest | undefined;
+  let signature: SignatureCheck | undefined;
   try {
-    manifest = await readBackupManifest(store, name, stored.backup);
+    read = await readStoredManifest(store, name, stored.backup);
+    signature = checkBackupSignature(stored.backup, name, read?.bytes, options.verifyKeys ?? []);
   } catch (err) {
     if (!(err instanceof IntegrityError)) throw err;
     check.problem(err.file, err.problem);
   }
+  // A signature that fails still leaves the files to check against the manifest: they may be damaged besides.
+  if (signature?.state === 'failed') check.problem(signature.file, signature.problem);
+  const manifest = read?.manifest;
+  check.openWith(BackupDecryption.for(stored.backup, name, options.decryption, 'hashes-only'));
   await check.listFolder();
   // A manifest that cannot be trusted leaves the structure to check, which still finds what it can.
   if (manifest) await check.againstManifest(manifest);
   else await check.structure();
-  return check.result(manifest !== undefined);
+  const result = check.result(manifest !== undefined);
+  return signature ? { ...result, signature } : result;
 }
 
 /** The checks of one backup and what they found. */
@@ -69,6 +85,8 @@ class BackupCheck {
   private readonly present = new Map<string, number>();
   private filesChecked = 0;
   private items = 0;
+  /** How encrypted files read; a plain backup's pass as they are. */
+  private decryption = BackupDecryption.plain();
   private readonly maxPerFile: number;
   private readonly keys: BackupKeys;
 
@@ -92,7 +110,12 @@ class BackupCheck {
       if (count > this.maxPerFile) this.problems.push({ file, problem: `${count - this.maxPerFile} more problems like these` });
     }
     const state = this.problems.length ? 'failed' : withManifest ? 'verified' : 'structural-only';
-    return { name: this.name, state, problems: this.problems, filesChecked: this.filesChecked, items: this.items };
+    const encryption = this.decryption.isEncrypted ? { encryption: this.decryption.canRead ? ('decrypted' as const) : ('hashes-only' as const) } : {};
+    return { name: this.name, state, problems: this.problems, filesChecked: this.filesChecked, items: this.items, ...encryption };
+  }
+
+  openWith(decryption: BackupDecryption): void {
+    this.decryption = decryption;
   }
 
   async listFolder(): Promise<void> {
@@ -110,7 +133,9 @@ class BackupCheck {
       // The listing tells a truncated or grown file at once; its bytes are still read where they say more.
       const sizeMatches = size === checksum.size;
       if (!sizeMatches) this.problem(key, `is ${size} bytes, but the checksum manifest records ${checksum.size}`);
-      if (kind === 'tarball') await this.tarball(key, sizeMatches ? checksum : undefined);
+      if (kind === 'tarball' && this.decryption.unreadable('tarball')) {
+        if (sizeMatches) await this.digest(key, checksum);
+      } else if (kind === 'tarball') await this.tarball(key, sizeMatches ? checksum : undefined);
       else if (kind === 'fsVolumes' && sizeMatches) await this.copiesRecord(manifest, checksum);
       else if (sizeMatches) await this.digest(key, checksum);
     }
@@ -123,11 +148,12 @@ class BackupCheck {
   }
 
   async structure(): Promise<void> {
-    if (this.present.has(this.keys.tarball)) await this.tarball(this.keys.tarball, undefined);
-    else this.problem(this.keys.tarball, 'is missing');
+    if (!this.present.has(this.keys.tarball)) this.problem(this.keys.tarball, 'is missing');
+    else if (this.decryption.unreadable('tarball')) this.problem(this.keys.tarball, 'is encrypted and the backup has no checksum manifest: without encryption-identity nothing of it can be checked');
+    else await this.tarball(this.keys.tarball, undefined);
     for (const side of SIDE_FILES) {
       this.options.signal?.throwIfAborted();
-      if (this.present.has(this.keys[side])) await this.gzip(this.keys[side]);
+      if (this.present.has(this.keys[side])) await this.gzip(side, this.keys[side]);
     }
     if (this.present.has(this.keys.fsVolumes)) await this.copiesRecord(undefined, undefined);
   }
@@ -175,10 +201,12 @@ class BackupCheck {
     if (problem) this.problem(key, problem);
   }
 
-  /** A side file of a backup without a manifest: gzip that reads to its end (its CRC holds). */
-  private async gzip(key: string): Promise<void> {
+  /** A side file of a backup without a manifest: gzip that reads to its end (its CRC holds), decrypted first if need be. */
+  private async gzip(kind: BackupFileKind, key: string): Promise<void> {
+    if (this.decryption.unreadable(kind)) return;
+    const decrypt = this.decryption.stage(kind, key);
     try {
-      await pipeline(await this.store.get(key), createGunzip(), discard());
+      await (decrypt ? pipeline(await this.store.get(key), decrypt, createGunzip(), discard()) : pipeline(await this.store.get(key), createGunzip(), discard()));
     } catch (err) {
       this.unreadable(key, err, 'is not a readable gzip file: ');
     } finally {
@@ -237,7 +265,9 @@ class BackupCheck {
   /** The object's bytes through `digest`; the returned stream errors with the store's error. */
   private async hashed(key: string, digest: DigestStream): Promise<Readable> {
     // The callback only keeps pipeline's error from being unhandled: the reader gets the same error.
-    return pipe(await this.store.get(key), digest, () => {});
+    const hashed = pipe(await this.store.get(key), digest, () => {});
+    const decrypt = this.decryption.stage('tarball', key);
+    return decrypt ? Readable.from(decrypt(hashed)) : hashed;
   }
 
   private async readSmall(key: string): Promise<Buffer> {

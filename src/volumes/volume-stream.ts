@@ -1,6 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
+import type { StreamStage } from '../encryption/age-cipher.js';
 import { createBlockGzip } from '../util/block-gzip.js';
 import type { Cluster } from '../kube/cluster.js';
 import type { ObjectStore } from '../storage/object-store.js';
@@ -15,6 +16,10 @@ export interface StreamOptions {
   progressIntervalMs?: number;
   /** gzip level of the stored copy. */
   compressionLevel?: number;
+  /** Out: encrypts the gzip stream before it is stored (and hashed as stored). */
+  encrypt?: StreamStage;
+  /** In: decrypts the stored stream (hashed as stored) before gunzip. */
+  decrypt?: StreamStage;
 }
 
 /** A copy that did not arrive as it was recorded: the volume holds what arrived, and must not be trusted. */
@@ -32,7 +37,8 @@ export async function copyVolumeOut(cluster: Cluster, access: VolumeAccess, stor
   const stored = new DigestStream();
   const uploadFailed = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, uploadFailed.signal]) : uploadFailed.signal;
-  const piping = pipeline(fromPod, tar, createBlockGzip({ level: options.compressionLevel ?? 6 }), stored);
+  const gzip = createBlockGzip({ level: options.compressionLevel ?? 6 });
+  const piping = options.encrypt ? pipeline(fromPod, tar, gzip, options.encrypt, stored) : pipeline(fromPod, tar, gzip, stored);
   const upload = store.put(key, stored, { contentType: 'application/gzip' }).catch((err: unknown) => {
     uploadFailed.abort(err);
     throw err;
@@ -69,7 +75,7 @@ export async function copyVolumeIn(cluster: Cluster, access: VolumeAccess, store
   try {
     let problem: string | undefined;
     try {
-      await pipeline(object, stored, createGunzip(), tar);
+      await (options.decrypt ? pipeline(object, stored, options.decrypt, createGunzip(), tar) : pipeline(object, stored, createGunzip(), tar));
       problem = digestMismatch(copy, stored.digest(), tar.digest());
     } catch (err) {
       // The command went away before taking everything: its own failure says why, unless it succeeded on a

@@ -1,5 +1,7 @@
+import { checkBackupSignature, signatureText } from '../../integrity/backup-signature.js';
 import { checksumOf, checksumProblem, type ChecksumManifest, type FileChecksum } from '../../integrity/checksum-manifest.js';
-import { digestObject, IntegrityError, readBackupManifest } from '../../integrity/stored-manifest.js';
+import type { VerifyKey } from '../../integrity/manifest-signature.js';
+import { digestObject, IntegrityError, readStoredManifest } from '../../integrity/stored-manifest.js';
 import type { ChosenBackup } from '../../persistence/choose-backup.js';
 import { backupKeys } from '../../storage/layout.js';
 import type { ObjectStore } from '../../storage/object-store.js';
@@ -32,15 +34,20 @@ export class BackupIntegrity {
    * is in the backup's folder with its recorded size (volume copies included: a missing or cut copy is refused
    * here), and the small files (logs, results, resource list, volumeinfo, the copies record) hash as recorded. A
    * restore does not use all of those, but a backup with any damaged file is refused, as verify would fail it.
-   * The tarball is hashed as it spools (SpooledBackup), each copy as it streams into its claim.
+   * The tarball is hashed as it spools (SpooledBackup), each copy as it streams into its claim. With verify keys,
+   * the manifest must be signed by one of them, checked first: an unsigned backup is refused.
    */
-  static async check(store: ObjectStore, chosen: ChosenBackup, log: Logger): Promise<BackupIntegrity> {
-    let manifest;
+  static async check(store: ObjectStore, chosen: ChosenBackup, log: Logger, verifyKeys: readonly VerifyKey[] = []): Promise<BackupIntegrity> {
+    let read;
     try {
-      manifest = await readBackupManifest(store, chosen.name, chosen.backup);
+      read = await readStoredManifest(store, chosen.name, chosen.backup);
     } catch (err) {
       throw err instanceof IntegrityError ? new RestoreIntegrityError(chosen.name, err) : err;
     }
+    const signature = checkBackupSignature(chosen.backup, chosen.name, read?.bytes, verifyKeys);
+    if (signature.state === 'failed') throw new RestoreIntegrityError(chosen.name, new IntegrityError(signature.file, signature.problem));
+    if (signature.state !== 'unsigned') log.info(`Backup ${chosen.name}: checksum manifest ${signatureText(signature)}`);
+    const manifest = read?.manifest;
     const integrity = new BackupIntegrity(chosen.name, manifest);
     if (!manifest) {
       log.info(`Backup ${chosen.name} has no checksum manifest (made by Velero, or by a version without one): its files are checked structurally only`);

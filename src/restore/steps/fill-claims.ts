@@ -56,6 +56,7 @@ async function fill(run: RestoreRun, store: ObjectStore, claim: RestoredClaim, c
       (access) =>
         copyVolumeIn(run.cluster, access, store, { key: copy.key, tar: copy.tar!, stored: copy.stored! }, {
           signal: run.signal,
+          decrypt: run.decryption.stage('volumeCopy', copy.key),
           onProgress: (bytes) => run.log.info(`Claim ${what}: ${formatBytes(bytes)} of ${size} written`)
         })
     );

@@ -51,7 +51,7 @@ async function fillPod(run: RestoreRun, store: ObjectStore, pod: PodAwaitingData
       run.signal?.throwIfAborted();
       const path = `${RESTORE_WAIT_ROOT}/${copy.volume}`;
       run.log.info(`Pod ${what}: filling volume ${copy.volume} from its file-system copy (${formatBytes(copy.tar!.bytes)})`);
-      await copyVolumeIn(run.cluster, { target, path }, store, { key: copy.key, tar: copy.tar!, stored: copy.stored! }, { signal: run.signal });
+      await copyVolumeIn(run.cluster, { target, path }, store, { key: copy.key, tar: copy.tar!, stored: copy.stored! }, { signal: run.signal, decrypt: run.decryption.stage('volumeCopy', copy.key) });
       const marked = await run.cluster.exec(target, ['touch', `${path}/${RESTORE_DONE_MARKER}`], { timeoutMs: 60_000 });
       if (marked.exitCode !== 0) throw new Error(`cannot release volume ${copy.volume}: touch exited with code ${marked.exitCode}`);
       run.filledVolumes.push({ namespace: pod.namespace, name: `${pod.name}/${copy.volume}`, bytes: copy.tar!.bytes });

@@ -1,6 +1,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { pipeline } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
 import { ArchiveCorruptError, ArchiveLimitError } from '../../archive/archive-errors.js';
 import { indexArchive, type SpooledArchiveIndex } from '../../archive/archive-index.js';
 import { DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits } from '../../archive/archive-limits.js';
@@ -11,6 +11,7 @@ import type { ObjectStore } from '../../storage/object-store.js';
 import { DigestStream } from '../../util/digest-stream.js';
 import { checksumProblem } from '../../integrity/checksum-manifest.js';
 import type { BackupIntegrity } from './backup-integrity.js';
+import type { BackupDecryption } from '../../persistence/backup-encryption.js';
 
 export interface SpoolOptions {
   /** Caps on the archive (the settings' archiveLimits: max-archive-size); the defaults without it. */
@@ -19,6 +20,8 @@ export interface SpoolOptions {
   warn?: (message: string) => void;
   /** The backup's checksums: the tarball is hashed as it spools and refused, naming it, unless it is the one recorded. */
   integrity?: BackupIntegrity;
+  /** Decrypts an encrypted tarball as it spools (after its stored bytes are hashed); a plain one passes as it is. */
+  decryption?: BackupDecryption;
 }
 
 /**
@@ -46,7 +49,10 @@ export class SpooledBackup {
       const stored = new DigestStream();
       try {
         // The callback only keeps pipeline's error from being unhandled: indexArchive reads the same error.
-        index = await indexArchive(pipeline(await store.get(key), stored, () => {}), path.join(directory, 'backup.tar'), limits);
+        const decrypt = options.decryption?.stage('tarball', key);
+        const hashed = pipeline(await store.get(key), stored, () => {});
+        const plain = decrypt ? Readable.from(decrypt(hashed)) : hashed;
+        index = await indexArchive(plain, path.join(directory, 'backup.tar'), limits);
       } catch (err) {
         if (err instanceof ArchiveLimitError) throw overLimit(err, backupName, limits);
         // With a manifest, bytes that do not read are a file that is not what the backup wrote: say which.

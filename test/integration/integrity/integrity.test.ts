@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -229,6 +229,14 @@ describe('verify at the edges', () => {
     const sound = await runActionInProcess({ mode: 'verify', location: pristine.directory, 'from-backup': 'latest' });
     expect(sound.failed).toBe(false);
     expect(sound.outputs).toMatchObject({ verified: '1', failed: '0', problems: '[]' });
+  });
+
+  it('mode: verify with verify-key fails an unsigned backup, the problem in its outputs', async () => {
+    const verifyKey = generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }) as string;
+    const { outputs, failed } = await runActionInProcess({ mode: 'verify', location: pristine.directory, 'from-backup': name, 'verify-key': verifyKey });
+    expect(failed).toBe(true);
+    expect(outputs).toMatchObject({ verified: '0', failed: '1' });
+    expect(JSON.parse(outputs.problems!)).toEqual([{ backup: name, file: keys.metadata, problem: 'records no signature of the checksum manifest, but verify-key requires one' }]);
   });
 });
 

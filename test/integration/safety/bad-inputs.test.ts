@@ -28,6 +28,9 @@ const BAD: [input: string, value: string, mode: Mode][] = [
   ['s3-force-path-style', 'perhaps', 'backup'],
   ['s3-ca-cert', 'not a certificate', 'backup'],
   ['s3-insecure-skip-tls-verify', 'sure', 'backup'],
+  ['s3-server-side-encryption', 'aws:kms:dsse', 'backup'],
+  ['s3-kms-key-id', 'alias/backups', 'backup'],
+  ['s3-sse-customer-key', 'c2hvcnQga2V5', 'restore'],
   ['include-namespaces', 'Bad Namespace', 'backup'],
   ['exclude-namespaces', 'ns/with/slash', 'backup'],
   ['include-resources', 'gizmos', 'backup'],
@@ -51,6 +54,7 @@ const BAD: [input: string, value: string, mode: Mode][] = [
   ['snapshot-volumes', 'snap', 'backup'],
   ['csi-snapshot-timeout', '10 minutes', 'backup'],
   ['csi-snapshot-classes', 'ebs.csi.aws.com', 'backup'],
+  ['signing-key', '-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAkSSG2aqQcge3CRLRQ8lNlfl0Qg8QcrDfG6pbb17zfWU=\n-----END PUBLIC KEY-----\n', 'backup'],
   ['cron', '61 * * * *', 'backup'],
   ['lease-ttl', '5s', 'backup'],
   ['lease-wait', 'forever', 'backup'],
@@ -74,7 +78,12 @@ const BAD: [input: string, value: string, mode: Mode][] = [
   ['unfinished-grace', '1 day', 'prune'],
   ['velero-namespace', 'Velero', 'sync'],
   ['install-crds', 'please', 'sync'],
-  ['verify-all', 'always', 'verify']
+  ['verify-all', 'always', 'verify'],
+  ['encryption-recipients', 'AGE-SECRET-KEY-1QQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQ', 'backup'],
+  ['encryption-passphrase', 'too short', 'backup'],
+  ['encryption-identity', 'age1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq', 'restore'],
+  ['verify-key', 'no-such-key.pem', 'restore'],
+  ['verify-key', '-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEINfbEaIkW9uOJxCuQok6ezn8ybo7DItFa3RZeBkvOPyQ\n-----END PRIVATE KEY-----\n', 'restore']
 ];
 /** Switches take no value on the CLI (`--dry-run`): their wrong values exist only in the action. */
 const SWITCHES = new Set(ALL_INPUTS.filter((i) => i.flag).map((i) => i.name));

@@ -1,5 +1,8 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import { gzipSync } from 'node:zlib';
+import { signatureAnnotations } from '../../../src/integrity/backup-signature.js';
+import { parseSigningKey, parseVerifyKeys, signManifest } from '../../../src/integrity/manifest-signature.js';
 import { ChecksumManifest } from '../../../src/integrity/checksum-manifest.js';
 import { backupKeys, volumeCopyKey } from '../../../src/storage/layout.js';
 import { digestOf } from '../../../src/util/digest-stream.js';
@@ -120,5 +123,58 @@ describe('verifyBackup', () => {
 
   it('fails a backup that does not exist', async () => {
     expect(await verifyBackup(new MemoryStore(), NAME)).toMatchObject({ state: 'failed', problems: [{ file: keys.metadata, problem: expect.stringMatching(/is missing/) }] });
+  });
+});
+
+describe('verifyBackup of signed backups', () => {
+  const pair = () => {
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+    return { signing: parseSigningKey(privateKey.export({ type: 'pkcs8', format: 'pem' }) as string), verify: parseVerifyKeys(publicKey.export({ type: 'spki', format: 'pem' }) as string)[0]! };
+  };
+  const ours = pair();
+  const theirs = pair();
+
+  /** velero-backup.json's annotations, rewritten in place (what signing adds, or what someone with bucket access does). */
+  function annotate(store: MemoryStore, change: (annotations: Record<string, string>) => void): void {
+    const record = JSON.parse(store.objects.get(keys.metadata)!.data.toString()) as { metadata: { annotations: Record<string, string> } };
+    change(record.metadata.annotations);
+    store.objects.set(keys.metadata, { data: Buffer.from(JSON.stringify(record)), lastModified: new Date() });
+  }
+  const signWith = (key: typeof ours.signing) => (store: MemoryStore) => annotate(store, (a) => Object.assign(a, signatureAnnotations(signManifest(store.objects.get(keys.checksums)!.data, key))));
+  /** A results file swapped, and the manifest and its sha256 annotation made to agree: plain checksums cannot tell. */
+  const tamper = (store: MemoryStore) => {
+    const results = gzipSync('{"errors":{}}');
+    store.objects.set(keys.results, { data: results, lastModified: new Date() });
+    const manifest = JSON.parse(store.objects.get(keys.checksums)!.data.toString()) as { files: Record<string, unknown> };
+    manifest.files[`${NAME}-results.gz`] = { size: results.length, sha256: digestOf(results).sha256 };
+    const bytes = Buffer.from(JSON.stringify(manifest, null, 2));
+    store.objects.set(keys.checksums, { data: bytes, lastModified: new Date() });
+    annotate(store, (a) => (a[ANNOTATIONS.checksumsSha256] = digestOf(bytes).sha256));
+  };
+  const then = (...steps: ((store: MemoryStore) => void)[]) => (store: MemoryStore) => steps.forEach((step) => step(store));
+
+  it('verifies a backup signed by a verify key, and says by which', async () => {
+    const result = await verifyBackup(await backup({ after: signWith(ours.signing) }), NAME, { verifyKeys: [theirs.verify, ours.verify] });
+    expect(result).toMatchObject({ state: 'verified', problems: [], signature: { state: 'verified', keyFingerprint: ours.verify.fingerprint } });
+  });
+
+  it('without verify keys, reports a signature as unchecked and an unsigned backup as unsigned', async () => {
+    expect(await verifyBackup(await backup({ after: signWith(ours.signing) }), NAME)).toMatchObject({ state: 'verified', signature: { state: 'unchecked', keyFingerprint: ours.verify.fingerprint } });
+    expect(await verifyBackup(await backup(), NAME)).toMatchObject({ state: 'verified', signature: { state: 'unsigned' } });
+  });
+
+  it.each<[string, Files, string, RegExp]>([
+    ['that is unsigned', {}, keys.metadata, /records no signature of the checksum manifest, but verify-key requires one/],
+    ['without a manifest', { withManifest: false }, keys.metadata, /has no checksum manifest .* verify-key requires a signature/],
+    ['signed by another key', { after: signWith(theirs.signing) }, keys.metadata, /signed by key [0-9a-f]{64}, which is not one of the verify-key keys/],
+    ['whose file, manifest and sha256 annotation were rewritten to agree after signing', { after: then(signWith(ours.signing), tamper) }, keys.checksums, /does not match its bytes/]
+  ])('fails a backup %s, with verify keys', async (_, files, file, problem) => {
+    const result = await verifyBackup(await backup(files), NAME, { verifyKeys: [ours.verify] });
+    expect(result.state).toBe('failed');
+    expect(result.problems).toContainEqual({ file, problem: expect.stringMatching(problem) });
+  });
+
+  it('the consistent rewrite passes plain checksums: only the signature tells', async () => {
+    expect(await verifyBackup(await backup({ after: then(signWith(ours.signing), tamper) }), NAME)).toMatchObject({ state: 'verified', problems: [] });
   });
 });
