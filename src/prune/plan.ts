@@ -44,7 +44,8 @@ export interface PrunePolicy {
 }
 
 export type DeleteReason = 'expired' | 'unfinished';
-export type KeepReason = 'not-expired' | 'no-expiration' | 'keep-last' | 'in-progress' | 'snapshots' | 'unfinished-recent' | 'corrupt';
+/** `retention`: prune tried, and the store refused to delete one of its objects (Object Lock, a legal hold). */
+export type KeepReason = 'not-expired' | 'no-expiration' | 'keep-last' | 'in-progress' | 'snapshots' | 'unfinished-recent' | 'corrupt' | 'retention';
 
 export type PruneDecision = { name: string; action: 'delete'; reason: DeleteReason } | { name: string; action: 'keep'; reason: KeepReason; detail?: string };
 

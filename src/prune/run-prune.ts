@@ -6,7 +6,7 @@ import { BACKUPS_FOLDER, backupKeys, nameOfFolder, restoreKeys } from '../storag
 import { LeaseLostError, withLease, type Lease, type LeaseOptions } from '../coordination/lease.js';
 import { readText, type ObjectInfo, type ObjectStore } from '../storage/object-store.js';
 import { BACKUP_REF } from '../velero/backup-crd.js';
-import { errorMessage, InputError } from '../util/errors.js';
+import { DeleteRefusedError, errorMessage, InputError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { completeCandidate } from './candidates.js';
 import { clearDebris, type DebrisReport } from './debris.js';
@@ -256,6 +256,17 @@ async function pruneBackups(
       logger.info(`${settings.dryRun ? 'Would delete' : 'Deleted'} backup ${decision.name} (${what})${extra}: ${pruned.objects} objects, ${pruned.bytes} bytes`);
     } catch (err) {
       if (err instanceof LeaseLostError) throw err;
+      if (err instanceof DeleteRefusedError) {
+        // Retention is the store doing its job, not a failed run: the backup goes once its retention ends.
+        // velero-backup.json goes first: once it is gone, the backup was partly deleted before the refusal.
+        const recordGone = (await store.head(backupKeys(decision.name).metadata).catch(() => 'unknown')) === undefined;
+        const partly = recordGone ? ' (partly deleted; the next prune finishes it)' : '';
+        // Untouched: leave it as it was, without the marker that says a prune is under way.
+        if (!recordGone) await store.deleteMany([pruneMarkerKey(decision.name)]).catch(() => undefined);
+        result.kept.push({ name: decision.name, reason: 'retention', detail: `${err.key} is under retention: ${err.retention}${partly}` });
+        logger.warn(`Kept backup ${decision.name}: the store refuses to delete ${err.key} (${err.retention}); a prune after its retention ends deletes it${partly}`);
+        continue;
+      }
       if (err instanceof SnapshotsNotDeletedError) {
         result.failures.push({ name: decision.name, message: err.message, snapshots: err.snapshots });
         logger.error(`Kept backup ${decision.name}, files and all; the next prune tries again: ${err.message}`);

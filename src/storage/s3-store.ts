@@ -13,7 +13,7 @@ import {
   type S3Client
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { AlreadyExistsError, ChangedMeanwhileError, NotFoundError } from '../util/errors.js';
+import { AlreadyExistsError, ChangedMeanwhileError, DeleteRefusedError, NotFoundError } from '../util/errors.js';
 import { KeyPrefix } from './keys.js';
 import type { ObjectInfo, ObjectStore, PutOptions, UnfinishedWrite, VersionedText } from './object-store.js';
 import { createS3Client } from './s3-client.js';
@@ -219,6 +219,21 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
+  /**
+   * What protects an object a delete was refused for: its Object Lock retention or legal hold (HeadObject shows them
+   * to whoever may read them), or the store's own words when they say so (MinIO: "WORM protected"). Undefined for
+   * a refusal that is only a missing permission, which is a failure to report, not a retention to wait out.
+   */
+  private async retentionOf(key: string, message: string): Promise<string | undefined> {
+    const out = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.keys.full(key), ...this.encryption.read })).catch(() => undefined);
+    const held = [
+      out?.ObjectLockRetainUntilDate && out.ObjectLockRetainUntilDate.getTime() > Date.now() ? `${out.ObjectLockMode ?? 'Object Lock'} retention until ${out.ObjectLockRetainUntilDate.toISOString()}` : undefined,
+      out?.ObjectLockLegalHoldStatus === 'ON' ? 'a legal hold' : undefined
+    ].filter(Boolean);
+    if (held.length) return held.join(' and ');
+    return /lock|retention|WORM|legal hold/i.test(message) ? message : undefined;
+  }
+
   async *list(prefix: string): AsyncIterable<ObjectInfo> {
     for await (const page of this.pages({ Prefix: this.keys.full(prefix) })) {
       for (const object of page.Contents ?? []) {
@@ -257,6 +272,8 @@ export class S3ObjectStore implements ObjectStore {
       if (failures.length > 0) {
         const first = failures[0]!;
         const key = first.Key !== undefined && first.Key.startsWith(this.keys.prefix) ? this.keys.relative(first.Key) : first.Key;
+        const retention = key !== undefined && first.Code === 'AccessDenied' ? await this.retentionOf(key, first.Message ?? '') : undefined;
+        if (retention) throw new DeleteRefusedError(key!, retention);
         throw new Error(
           `could not delete '${key}' from ${this.url}: ${first.Code ?? 'error'}: ${first.Message ?? ''}` +
             (failures.length > 1 ? ` (and ${failures.length - 1} more keys)` : '')

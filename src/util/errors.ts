@@ -43,6 +43,20 @@ export class ChangedMeanwhileError extends Error {
   }
 }
 
+/**
+ * Thrown by a store's deleteMany when it refuses to delete an object it holds: Object Lock retention, a legal hold,
+ * a WORM bucket or a policy. `retention` says what protects it, where the store tells.
+ */
+export class DeleteRefusedError extends Error {
+  constructor(
+    readonly key: string,
+    readonly retention: string
+  ) {
+    super(`the store refuses to delete '${key}': ${retention}`);
+    this.name = 'DeleteRefusedError';
+  }
+}
+
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
+import { generateX25519Identity, identityToRecipient } from 'age-encryption';
 import { repoRoot, testEnvironment, uniqueName } from '../../support/environment.js';
 
 /**
@@ -54,6 +55,28 @@ describe('the action bundle (dist/index.js)', () => {
     expect(run.outputs).toMatchObject({ 'backup-name': name, phase: 'Completed', created: '0', failed: '0' });
     expect(Number(run.outputs.unchanged)).toBeGreaterThan(0);
     expect(run.summary).toContain('## Restore plan (dry run)');
+  });
+
+  it('encrypts with recipients only, and restores and verifies with the identity, which appears only in masks', async () => {
+    const identity = await generateX25519Identity();
+    const keyFile = `# created: 2026-11-30T00:00:00Z\n# public key: ${await identityToRecipient(identity)}\n${identity}\n`;
+    const sealed = `${name}-sealed`;
+    const backup = runAction({ mode: 'backup', kubeconfig, location: 'backups', 'backup-name': sealed, 'include-namespaces': 'kube-system', 'include-resources': 'configmaps', 'encryption-recipients': await identityToRecipient(identity) });
+    expect({ status: backup.status, log: backup.status === 0 ? '' : backup.stdout }).toEqual({ status: 0, log: '' });
+
+    const locked = runAction({ mode: 'restore', kubeconfig, location: 'backups', 'from-backup': sealed, 'dry-run': 'true' });
+    expect(locked.status).not.toBe(0);
+    expect(locked.stdout).toMatch(/Input 'encryption-identity': is required: backup '.*' is encrypted/);
+
+    const plan = runAction({ mode: 'restore', kubeconfig, location: 'backups', 'from-backup': sealed, 'dry-run': 'true', 'encryption-identity': keyFile });
+    expect({ status: plan.status, log: plan.status === 0 ? '' : plan.stdout }).toEqual({ status: 0, log: '' });
+    expect(Number(plan.outputs.unchanged)).toBeGreaterThan(0);
+    expect(plan.stdout).toContain(`::add-mask::${identity}`);
+    expect(plan.stdout.split('\n').filter((line) => line.includes(identity) && !line.startsWith('::add-mask::'))).toEqual([]);
+
+    const hashesOnly = runAction({ mode: 'verify', location: 'backups', 'from-backup': sealed });
+    expect([hashesOnly.status, hashesOnly.outputs.verified, hashesOnly.outputs.failed]).toEqual([0, '1', '0']);
+    expect(hashesOnly.summary).toContain('encrypted: contents checked by hash only (no encryption-identity)');
   });
 
   it('masks a kubeconfig a previous step left in $KUBECONFIG as it masks the input', () => {

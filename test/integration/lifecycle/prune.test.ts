@@ -8,6 +8,7 @@ import type { ObjectStore } from '../../../src/storage/object-store.js';
 import { BACKUP_REF } from '../../../src/velero/backup-crd.js';
 import { runSync } from '../../../src/sync/run-sync.js';
 import { MemoryLogger } from '../../../src/util/logger.js';
+import { DeleteRefusedError } from '../../../src/util/errors.js';
 import { clusterFor, deleteNamespace } from '../../support/cluster.js';
 import { testEnvironment, uniqueName } from '../../support/environment.js';
 import { allKeys, localTestStore, s3TestStore, type TestStore } from '../../support/stores.js';
@@ -109,6 +110,20 @@ describe.each(backends)('prune on %s', (_, make) => {
     ]);
   });
 
+  it('keeps a backup whose objects the store will not delete (retention), reporting the object, and prunes the rest', async () => {
+    const store = await fresh(make);
+    const held = (await backupOf(cluster, store, namespace, { 'backup-name': `${namespace}-held`, ttl: '1h' })).name;
+    const free = (await backupOf(cluster, store, namespace, { 'backup-name': `${namespace}-free`, ttl: '1h' })).name;
+    const before = (await allKeys(store)).filter((key) => key.startsWith(backupKeys(held).folder)).sort();
+    const result = await runPrune(pruneContext(retaining(store, backupKeys(held).folder), new Date(Date.now() + 2 * HOUR), { cluster: undefined }), { settings: pruneSettings(), location });
+    expect(result.failures).toEqual([]);
+    expect(result.deleted.map((b) => b.name)).toEqual([free]);
+    expect(result.kept).toEqual([{ name: held, reason: 'retention', detail: `${backupKeys(held).metadata} is under retention: COMPLIANCE retention until 2099-01-01T00:00:00.000Z` }]);
+    // Nothing of it was deleted: velero-backup.json goes first, and the store refused it.
+    expect((await allKeys(store)).filter((key) => key.startsWith(backupKeys(held).folder)).sort()).toEqual(before);
+    expect(pruneOutputs(result)).toMatchObject({ deleted: '1' });
+  });
+
   it('is finished by the next prune when killed between objects', async () => {
     const store = await fresh(make);
     await writeVeleroBackup(store, 'velero-a', { schedule: 'daily', started: new Date(Date.now() - 40 * DAY), ttlHours: 720 });
@@ -189,6 +204,24 @@ describe.each(backends)('prune on %s', (_, make) => {
 });
 
 /** The store as a run killed after deleting `budget` keys sees it: every later call fails. */
+/** The store as a bucket with Object Lock on the objects under `prefix`: their deletes are refused. */
+function retaining(store: ObjectStore, prefix: string): ObjectStore {
+  return {
+    url: store.url,
+    conditionalPut: store.conditionalPut,
+    put: (...args) => store.put(...args),
+    get: (key) => store.get(key),
+    head: (key) => store.head(key),
+    list: (prefix) => store.list(prefix),
+    listFolders: (prefix) => store.listFolders(prefix),
+    deleteMany: async (keys) => {
+      const locked = keys.find((key) => key.startsWith(prefix) && !key.endsWith('kube-backup-pruning.json'));
+      if (locked) throw new DeleteRefusedError(locked, 'COMPLIANCE retention until 2099-01-01T00:00:00.000Z');
+      await store.deleteMany(keys);
+    }
+  };
+}
+
 function killedAfter(store: ObjectStore, budget: number): ObjectStore {
   let left = budget;
   let dead = false;

@@ -17,6 +17,15 @@ describe('key flags', () => {
     expect(flagReader({ signingKey: path.join(dir, 'verify.pem') }, '/').get('signing-key')).toBe(PEM.trim());
   });
 
+  it('read an age key file for --encryption-identity, and take an age key as it is', () => {
+    const ageKey = `# public key: age1example\nAGE-SECRET-KEY-1${'Q'.repeat(58)}\n`;
+    fs.writeFileSync(path.join(dir, 'age.txt'), ageKey);
+    expect(flagReader({ encryptionIdentity: 'age.txt' }, dir).get('encryption-identity')).toBe(ageKey.trim());
+    expect(flagReader({ encryptionIdentity: `AGE-SECRET-KEY-1${'Q'.repeat(58)}` }, dir).get('encryption-identity')).toBe(`AGE-SECRET-KEY-1${'Q'.repeat(58)}`);
+    // Recipients and passphrases are values, not files.
+    expect(flagReader({ encryptionRecipients: 'age.txt', encryptionPassphrase: 'age.txt' }, dir).get('encryption-recipients')).toBe('age.txt');
+  });
+
   it('take PEM content as it is', () => {
     expect(flagReader({ verifyKey: PEM }, dir).get('verify-key')).toBe(PEM.trim());
   });
