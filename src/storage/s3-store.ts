@@ -227,7 +227,7 @@ export class S3ObjectStore implements ObjectStore {
   private async retentionOf(key: string, message: string): Promise<string | undefined> {
     const out = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.keys.full(key), ...this.encryption.read })).catch(() => undefined);
     const held = [
-      out?.ObjectLockRetainUntilDate && out.ObjectLockRetainUntilDate.getTime() > Date.now() ? `${out.ObjectLockMode ?? 'Object Lock'} retention until ${out.ObjectLockRetainUntilDate.toISOString()}` : undefined,
+      out?.ObjectLockRetainUntilDate ? `${out.ObjectLockMode ?? 'Object Lock'} retention until ${out.ObjectLockRetainUntilDate.toISOString()}` : undefined,
       out?.ObjectLockLegalHoldStatus === 'ON' ? 'a legal hold' : undefined
     ].filter(Boolean);
     if (held.length) return held.join(' and ');
