@@ -46,4 +46,11 @@ describe('block gzip', () => {
     expect(stored.length).toBeGreaterThan(noise.length);
     expect(stored.length).toBeLessThan(noise.length * 1.01);
   });
+
+  it.each([65_535, 65_536, 2 * 65_535, 2 * 65_535 + 1])('frames stored blocks exactly at deflate\'s 65,535-byte limit (block of %d bytes)', async (blockSize) => {
+    const input = randomBytes(blockSize * 3 + 17);
+    const output = await gzipped(input, 10_000, blockSize);
+    expect(gunzipSync(output).equals(input)).toBe(true);
+    expect((await streamGunzip(output)).equals(input)).toBe(true);
+  });
 });
