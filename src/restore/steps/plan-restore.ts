@@ -3,6 +3,7 @@ import type { KubeObject } from '../../model/kube-object.js';
 import { readItem } from '../item-reader.js';
 import { errorMessage } from '../../util/errors.js';
 import { planRestoreScope } from '../plan/filters.js';
+import { checkMappingSources } from '../plan/mapping-check.js';
 import { CRDS } from '../plan/order.js';
 import { scopedResourcesFromCrds } from '../plan/resources.js';
 import type { RestoreRun } from '../restore-run.js';
@@ -39,6 +40,7 @@ export interface VolumeCopies {
 export async function planRestore(run: RestoreRun, catalog: BackupCatalog, volumeCopies: VolumeCopies): Promise<RestorePlan> {
   const claimCopies = volumeCopies.claims;
   const { settings } = run;
+  checkMappingSources(settings.namespaceMappings, namespacesOf(catalog), run.backupName);
   const target = await TargetResources.discover(run.cluster);
   for (const warning of target.failures) run.warn(warning);
   // An unusable CRD item is left out here; the selection reports it (a failed item, or a warning).
@@ -99,6 +101,18 @@ async function targetSnapshotClasses(run: RestoreRun, target: TargetResources, s
     run.log.warn(`Cannot list the target's VolumeSnapshotClasses (${errorMessage(err)}); restored snapshot contents name no class`);
   }
   return classes;
+}
+
+/** Every namespace the backup holds items of (the Namespace objects themselves included). */
+function namespacesOf(catalog: BackupCatalog): Set<string> {
+  const namespaces = new Set<string>();
+  for (const groupResource of catalog.groupResources()) {
+    for (const item of catalog.items(groupResource)) {
+      if (item.namespace) namespaces.add(item.namespace);
+      else if (groupResource === 'namespaces') namespaces.add(item.name);
+    }
+  }
+  return namespaces;
 }
 
 /** The objects of the items that can be used, in order; the others are reported where they are restored. */

@@ -310,6 +310,15 @@ describe('a backup written the way Velero writes it', () => {
     expect((await b.get(refs.deployments, 'web', ns))!.spec).toMatchObject({ replicas: 0, selector: { matchLabels: { app: 'web' } } });
   });
 
+  it('refuses a namespace mapping whose source the backup does not hold, before any write', async () => {
+    // Ignored, as Velero ignores it, the restore would land under the backed-up names: here, over the source itself.
+    const typo = `${source}x`;
+    await expect(restore(a, { 'namespace-mappings': `${typo}:${source}-copy` })).rejects.toThrow(
+      new RegExp(`^Input 'namespace-mappings': maps '${typo}', of which backup '${backupName}' holds nothing \\(its namespaces: .*${source}.*\\); nothing was written`)
+    );
+    expect(await a.get(refs.namespaces, `${source}-copy`)).toBeUndefined();
+  });
+
   it('names the backups that exist when the one asked for does not', async () => {
     await expect(restore(b, { 'from-backup': 'no-such-backup' })).rejects.toThrow(new RegExp(`^Input 'from-backup': no backup named 'no-such-backup' in s3://.*Backups there, newest first: .*${backupName}`));
   });
