@@ -69,3 +69,9 @@ export async function allKeys(store: ObjectStore): Promise<string[]> {
   for await (const info of store.list('')) keys.push(info.key);
   return keys;
 }
+
+/** A copy of a local location in a directory of its own, to change (damage, tamper with) leaving the original intact. */
+export function copiedLocalStore(sourceDirectory: string, directory: string): { store: ObjectStore; directory: string } {
+  fs.cpSync(sourceDirectory, directory, { recursive: true });
+  return { store: new LocalObjectStore(directory, `file://${directory}`), directory };
+}

@@ -11,7 +11,6 @@ import { parseBackupSettings, parseLocationPolicy } from '../../../src/settings/
 import { mapReader } from '../../../src/settings/input-reader.js';
 import { parseRestoreSettings } from '../../../src/settings/restore-settings.js';
 import { backupKeys, volumeCopyKey } from '../../../src/storage/layout.js';
-import { LocalObjectStore } from '../../../src/storage/local-store.js';
 import type { ObjectStore } from '../../../src/storage/object-store.js';
 import { MemoryLogger } from '../../../src/util/logger.js';
 import { ANNOTATIONS } from '../../../src/velero/vocabulary.js';
@@ -19,7 +18,7 @@ import { verifyBackup } from '../../../src/verify/verify-backup.js';
 import { readJson } from '../../support/backups.js';
 import { clusterFor, createNamespace, deleteNamespace, refs, sleeperPod, testClaim, waitForPodRunning } from '../../support/cluster.js';
 import { testEnvironment, uniqueName } from '../../support/environment.js';
-import { localTestStore } from '../../support/stores.js';
+import { copiedLocalStore, localTestStore } from '../../support/stores.js';
 import { veleroTarball } from '../../support/velero-go-writer.js';
 import { gzipSync } from 'node:zlib';
 
@@ -64,11 +63,7 @@ afterAll(async () => {
 });
 
 /** A copy of the pristine location in a directory of its own, to damage. */
-function copyOfBackup(label: string): { store: ObjectStore; directory: string } {
-  const directory = path.join(work, label);
-  fs.cpSync(pristine.directory, directory, { recursive: true });
-  return { store: new LocalObjectStore(directory, `file://${directory}`), directory };
-}
+const copyOfBackup = (label: string) => copiedLocalStore(pristine.directory, path.join(work, label));
 
 function flipByte(directory: string, key: string): void {
   const file = path.join(directory, key);

@@ -13,7 +13,6 @@ import { mapReader } from '../../../src/settings/input-reader.js';
 import { parseRestoreSettings } from '../../../src/settings/restore-settings.js';
 import { parseVerifySettings } from '../../../src/settings/verify-settings.js';
 import { backupKeys } from '../../../src/storage/layout.js';
-import { LocalObjectStore } from '../../../src/storage/local-store.js';
 import type { ObjectStore } from '../../../src/storage/object-store.js';
 import { digestOf } from '../../../src/util/digest-stream.js';
 import { MemoryLogger } from '../../../src/util/logger.js';
@@ -21,7 +20,7 @@ import { ANNOTATIONS } from '../../../src/velero/vocabulary.js';
 import { verifyBackup } from '../../../src/verify/verify-backup.js';
 import { clusterFor, createNamespace, deleteNamespace, refs } from '../../support/cluster.js';
 import { testEnvironment, uniqueName } from '../../support/environment.js';
-import { localTestStore } from '../../support/stores.js';
+import { copiedLocalStore, localTestStore } from '../../support/stores.js';
 
 // Signed checksum manifests end to end, on the real cluster and local-directory stores: a backup made with a
 // signing-key verifies and restores with its verify-key, fails with another key, and fails when unsigned. The case
@@ -73,11 +72,7 @@ afterAll(async () => {
 });
 
 /** A copy of the pristine location in a directory of its own, to change. */
-function copyOfLocation(label: string): { store: ObjectStore; directory: string } {
-  const directory = path.join(work, label);
-  fs.cpSync(pristine.directory, directory, { recursive: true });
-  return { store: new LocalObjectStore(directory, `file://${directory}`), directory };
-}
+const copyOfLocation = (label: string) => copiedLocalStore(pristine.directory, path.join(work, label));
 
 async function restoreFrom(store: ObjectStore, name: string, target: string, inputs: Record<string, string> = {}): Promise<{ result: RestoreResult; log: string }> {
   targets.push(target);
