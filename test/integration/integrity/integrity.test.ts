@@ -4,7 +4,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { runBackup, type BackupResult } from '../../../src/backup/run.js';
-import { buildProgram } from '../../../src/cli/program.js';
 import type { KubeCluster } from '../../../src/kube/kube-cluster.js';
 import { runRestore, type RestoreResult } from '../../../src/restore/run.js';
 import { parseBackupSettings, parseLocationPolicy } from '../../../src/settings/backup-settings.js';
@@ -19,6 +18,7 @@ import { readJson } from '../../support/backups.js';
 import { clusterFor, createNamespace, deleteNamespace, refs, sleeperPod, testClaim, waitForPodRunning } from '../../support/cluster.js';
 import { testEnvironment, uniqueName } from '../../support/environment.js';
 import { copiedLocalStore, localTestStore } from '../../support/stores.js';
+import { runCliInProcess } from '../../support/cli.js';
 import { veleroTarball } from '../../support/velero-go-writer.js';
 import { gzipSync } from 'node:zlib';
 
@@ -185,15 +185,8 @@ describe('a backup Velero wrote', () => {
 });
 
 describe('verify at the edges', () => {
-  async function cli(args: string[]): Promise<{ out: string; err: string; code: number }> {
-    const out: string[] = [];
-    const err: string[] = [];
-    let code = 0;
-    // No kubeconfig anywhere: verify reads the location only.
-    const io = { out: (l: string) => out.push(l), err: (l: string) => err.push(l), env: {}, cwd: work, setExitCode: (c: number) => (code = c) };
-    await buildProgram(io).parseAsync(args, { from: 'user' });
-    return { out: out.join('\n'), err: err.join('\n'), code };
-  }
+  // No kubeconfig anywhere: verify reads the location only.
+  const cli = (args: string[]) => runCliInProcess(args, work);
 
   it('backup verify passes a sound backup and exits 1 naming the file of a damaged one; --all takes every backup', async () => {
     expect(await cli(['backup', 'verify', name, '--location', pristine.directory])).toMatchObject({ code: 0, out: expect.stringMatching(new RegExp(`${name}\\s+verified`)) });

@@ -5,7 +5,6 @@ import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { runBackup } from '../../../src/backup/run.js';
-import { buildProgram } from '../../../src/cli/program.js';
 import type { KubeCluster } from '../../../src/kube/kube-cluster.js';
 import { runRestore, type RestoreResult } from '../../../src/restore/run.js';
 import { parseBackupSettings, parseLocationPolicy } from '../../../src/settings/backup-settings.js';
@@ -21,6 +20,7 @@ import { verifyBackup } from '../../../src/verify/verify-backup.js';
 import { clusterFor, createNamespace, deleteNamespace, refs } from '../../support/cluster.js';
 import { testEnvironment, uniqueName } from '../../support/environment.js';
 import { copiedLocalStore, localTestStore } from '../../support/stores.js';
+import { runCliInProcess } from '../../support/cli.js';
 
 // Signed checksum manifests end to end, on the real cluster and local-directory stores: a backup made with a
 // signing-key verifies and restores with its verify-key, fails with another key, and fails when unsigned. The case
@@ -201,14 +201,7 @@ describe('an unsigned backup', () => {
 });
 
 describe('the CLI', () => {
-  async function cli(args: string[]): Promise<{ out: string; err: string; code: number }> {
-    const out: string[] = [];
-    const err: string[] = [];
-    let code = 0;
-    const io = { out: (l: string) => out.push(l), err: (l: string) => err.push(l), env: {}, cwd: work, setExitCode: (c: number) => (code = c) };
-    await buildProgram(io).parseAsync(args, { from: 'user' });
-    return { out: out.join('\n'), err: err.join('\n'), code };
-  }
+  const cli = (args: string[]) => runCliInProcess(args, work);
 
   it('signs with --signing-key <file>; backup verify and describe check with --verify-key <file>', async () => {
     const { directory } = copyOfLocation('cli');

@@ -9,6 +9,7 @@ import { BACKUP_REF } from '../../../src/velero/backup-crd.js';
 import { runSync } from '../../../src/sync/run-sync.js';
 import { MemoryLogger } from '../../../src/util/logger.js';
 import { DeleteRefusedError } from '../../../src/util/errors.js';
+import { DelegatingStore } from '../../support/delegating-store.js';
 import { clusterFor, deleteNamespace } from '../../support/cluster.js';
 import { testEnvironment, uniqueName } from '../../support/environment.js';
 import { allKeys, localTestStore, s3TestStore, type TestStore } from '../../support/stores.js';
@@ -115,7 +116,7 @@ describe.each(backends)('prune on %s', (_, make) => {
     const held = (await backupOf(cluster, store, namespace, { 'backup-name': `${namespace}-held`, ttl: '1h' })).name;
     const free = (await backupOf(cluster, store, namespace, { 'backup-name': `${namespace}-free`, ttl: '1h' })).name;
     const before = (await allKeys(store)).filter((key) => key.startsWith(backupKeys(held).folder)).sort();
-    const result = await runPrune(pruneContext(retaining(store, backupKeys(held).folder), new Date(Date.now() + 2 * HOUR), { cluster: undefined }), { settings: pruneSettings(), location });
+    const result = await runPrune(pruneContext(new RetainingStore(store, backupKeys(held).folder), new Date(Date.now() + 2 * HOUR), { cluster: undefined }), { settings: pruneSettings(), location });
     expect(result.failures).toEqual([]);
     expect(result.deleted.map((b) => b.name)).toEqual([free]);
     expect(result.kept).toEqual([{ name: held, reason: 'retention', detail: `${backupKeys(held).metadata} is under retention: COMPLIANCE retention until 2099-01-01T00:00:00.000Z` }]);
@@ -205,21 +206,19 @@ describe.each(backends)('prune on %s', (_, make) => {
 
 /** The store as a run killed after deleting `budget` keys sees it: every later call fails. */
 /** The store as a bucket with Object Lock on the objects under `prefix`: their deletes are refused. */
-function retaining(store: ObjectStore, prefix: string): ObjectStore {
-  return {
-    url: store.url,
-    conditionalPut: store.conditionalPut,
-    put: (...args) => store.put(...args),
-    get: (key) => store.get(key),
-    head: (key) => store.head(key),
-    list: (prefix) => store.list(prefix),
-    listFolders: (prefix) => store.listFolders(prefix),
-    deleteMany: async (keys) => {
-      const locked = keys.find((key) => key.startsWith(prefix) && !key.endsWith('kube-backup-pruning.json'));
-      if (locked) throw new DeleteRefusedError(locked, 'COMPLIANCE retention until 2099-01-01T00:00:00.000Z');
-      await store.deleteMany(keys);
-    }
-  };
+class RetainingStore extends DelegatingStore {
+  constructor(
+    real: ObjectStore,
+    private readonly prefix: string
+  ) {
+    super(real);
+  }
+
+  override async deleteMany(keys: readonly string[]): Promise<void> {
+    const locked = keys.find((key) => key.startsWith(this.prefix) && !key.endsWith('kube-backup-pruning.json'));
+    if (locked) throw new DeleteRefusedError(locked, 'COMPLIANCE retention until 2099-01-01T00:00:00.000Z');
+    await super.deleteMany(keys);
+  }
 }
 
 function killedAfter(store: ObjectStore, budget: number): ObjectStore {
