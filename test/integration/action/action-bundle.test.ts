@@ -1,10 +1,10 @@
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { generateX25519Identity, identityToRecipient } from 'age-encryption';
-import { repoRoot, testEnvironment, uniqueName } from '../../support/environment.js';
+import { runActionBundle } from '../../support/action.js';
+import { testEnvironment, uniqueName } from '../../support/environment.js';
 
 /**
  * The committed bundle, run the way the runner runs it: inputs as INPUT_* variables, outputs and the summary
@@ -14,23 +14,7 @@ const env = testEnvironment();
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'kb-action-'));
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
-function runAction(inputs: Record<string, string>, extraEnv: Record<string, string> = {}): { status: number | null; stdout: string; outputs: Record<string, string>; summary: string } {
-  const outputFile = path.join(work, `output-${Date.now()}`);
-  const summaryFile = path.join(work, `summary-${Date.now()}`);
-  fs.writeFileSync(outputFile, '');
-  fs.writeFileSync(summaryFile, '');
-  const inputVars = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.replace(/ /g, '_').toUpperCase()}`, v]));
-  const result = spawnSync(path.join(repoRoot, 'node_modules/.bin/node'), [path.join(repoRoot, 'dist/index.js')], {
-    cwd: work,
-    encoding: 'utf8',
-    // Only what a runner sets: no KUBECONFIG or AWS_* from the developer's shell.
-    env: { PATH: process.env.PATH, HOME: work, GITHUB_OUTPUT: outputFile, GITHUB_STEP_SUMMARY: summaryFile, GITHUB_WORKSPACE: work, RUNNER_TEMP: work, ...extraEnv, ...inputVars }
-  });
-  const outputs: Record<string, string> = {};
-  const text = fs.readFileSync(outputFile, 'utf8');
-  for (const m of text.matchAll(/^(.+?)<<(.+)\n([\s\S]*?)\n\2$/gm)) outputs[m[1]!] = m[3]!;
-  return { status: result.status, stdout: result.stdout + result.stderr, outputs, summary: fs.readFileSync(summaryFile, 'utf8') };
-}
+const runAction = (inputs: Record<string, string>, extraEnv: Record<string, string> = {}) => runActionBundle(work, inputs, extraEnv);
 
 describe('the action bundle (dist/index.js)', () => {
   const kubeconfig = fs.readFileSync(env.kubeconfig, 'utf8');
