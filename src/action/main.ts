@@ -1,5 +1,4 @@
 import * as core from '@actions/core';
-import * as github from '@actions/github';
 import { connect, openStore, type Ports } from '../engine/connect.js';
 import { parseLocationPolicy } from '../settings/backup-settings.js';
 import { cancelOnSignals } from '../cancellation.js';
@@ -9,6 +8,7 @@ import { parseConnectionSettings, parseMode, parseStoreSettings, STORE_ONLY_MODE
 import { errorMessage } from '../util/errors.js';
 import { actionInputReader, actionProcessContext, maskKubeconfigFiles } from './inputs.js';
 import { uploadReport } from './artifacts.js';
+import { scheduledCron } from './event.js';
 import { actionLogger } from './logger.js';
 import { backupMode } from './modes/backup.js';
 import { pruneMode } from './modes/prune.js';
@@ -64,7 +64,7 @@ export async function run(): Promise<void> {
       artifact: uploadReport,
       fail: (message) => core.setFailed(message),
       warn: (message) => core.warning(message),
-      eventSchedule: github.context.eventName === 'schedule' ? (github.context.payload as { schedule?: string }).schedule : undefined
+      eventSchedule: scheduledCron(process.env)
     });
   } catch (err) {
     core.setFailed(errorMessage(err));

@@ -70,6 +70,18 @@ describe('the action bundle (dist/index.js)', () => {
     expect(run.stdout.split('\n').filter((line) => line.includes(token) && !line.startsWith('::add-mask::'))).toEqual([]);
   });
 
+  it('names a scheduled backup after the cron slot of the schedule event the runner wrote', () => {
+    const schedule = uniqueName('nightly');
+    const eventPath = path.join(work, 'event.json');
+    fs.writeFileSync(eventPath, JSON.stringify({ schedule: '0 0 1 1 *' }));
+    const run = runAction(
+      { mode: 'backup', kubeconfig, location: 'backups', 'schedule-name': schedule, 'include-namespaces': 'kube-system', 'include-resources': 'configmaps' },
+      { GITHUB_EVENT_NAME: 'schedule', GITHUB_EVENT_PATH: eventPath }
+    );
+    expect({ status: run.status, log: run.status === 0 ? '' : run.stdout }).toEqual({ status: 0, log: '' });
+    expect(run.outputs['backup-name']).toBe(`${schedule}-${new Date().getUTCFullYear()}0101000000`);
+  });
+
   it('fails the step with one line naming the input for a bad value', () => {
     const run = runAction({ mode: 'backup', kubeconfig, location: 'backups', ttl: '30d' });
     expect(run.status).not.toBe(0);
