@@ -1,266 +1,252 @@
 /**
- * `npm run bench`: speed and memory of backup and restore against the local environment, each printed as a ratio
- * to a baseline measured in the same run, so machine speed cancels out.
+ * `npm run bench`: backup and restore against baselines measured in the same run on the same objects (issue 12).
  *
- *   memory   peak RSS of backups of 100, 10,000 and 30,000 ConfigMaps, each in its own process, against a process
- *            that only connects and discovers (the baseline): memory must not grow with the number of objects.
- *   backup   time of a backup of 10,000 objects against a bare paginated LIST of the same objects (the floor).
- *   restore  time to restore 2,000 objects with concurrency 16 against concurrency 1 (Velero's sequential restore).
- *   encrypt  the backup of 10,000 objects and of a 1 GiB volume encrypted (age, one recipient) against the same
- *            backups plain (target: at most 1.3x).
- *   volumes  file-system copy of a 1 GiB volume (random bytes: the worst case for gzip) against `kubectl exec … tar c |
- *            cat >/dev/null` on the same volume, and the backup's peak RSS for a 100 MiB and a 1 GiB volume (flat).
+ * For each size (default 1,000 and 10,000): seed that many objects across 20 namespaces of cluster A (seed.ts), then
+ * per repetition (default 3; medians reported) each run in its own process (measure.ts):
+ *   connect only (the memory floor) · the bare paginated LIST of every resource the backup walks · `kubectl get -A
+ *   -o json` of the seeded kinds · the backup to S3 (Swift) · its restore into cluster B at concurrency 16 and at 1 ·
+ *   its restore into mapped namespaces on A · the same objects POSTed raw into B, sequentially and at 16.
+ * Prints a table per size and writes bench/results.json.
  *
- * `npm run bench -- volumes` runs only the volume rows; `npm run bench -- encryption` only the encryption rows.
+ *   npm run bench -- --sizes 10000 --reps 3          one size
+ *   npm run bench -- --with volumes,encryption        also the volume and encryption rows (minutes)
+ *   npm run bench -- volumes | encryption             only those rows
+ *   npm run bench -- --keep-seed                      leave the seeded namespaces for the next run
+ *   npm run bench -- --clean                          remove what runs left behind, compact etcd, and stop
+ *   npm run bench -- --cpu-prof DIR [--heap-prof]     profile the backup and restore children into DIR
  */
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import pLimit from 'p-limit';
-import { generateX25519Identity, identityToRecipient } from 'age-encryption';
-import { runBackup } from '../src/backup/run.js';
-import { KubeCluster } from '../src/kube/kube-cluster.js';
-import { loadKubeConfig } from '../src/kube/kubeconfig.js';
-import { runRestore } from '../src/restore/run.js';
-import { parseBackupSettings, parseLocationPolicy } from '../src/settings/backup-settings.js';
+import { parseArgs } from 'node:util';
+import { planBackupScope } from '../src/backup/scope.js';
+import type { KubeCluster } from '../src/kube/kube-cluster.js';
+import { resourceRefOf } from '../src/kube/resources.js';
+import { parseBackupSettings } from '../src/settings/backup-settings.js';
 import { mapReader } from '../src/settings/input-reader.js';
-import { parseRestoreSettings } from '../src/settings/restore-settings.js';
-import { LocalObjectStore } from '../src/storage/local-store.js';
-import { silentLogger } from '../src/util/logger.js';
+import { terminalTable } from '../src/report/table.js';
+import { backupKeys } from '../src/storage/layout.js';
+import type { ObjectStore } from '../src/storage/object-store.js';
+import { errorMessage } from '../src/util/errors.js';
+import { clusterFor, refs } from '../test/support/cluster.js';
+import { repoRoot, testEnvironment } from '../test/support/environment.js';
+import { s3TestStore } from '../test/support/stores.js';
+import { measureKubectl } from './baselines.js';
+import { compactAndDefragment } from './etcd.js';
+import { measureChild, runChild, type ChildOptions, type ChildTask, type Inputs } from './measure.js';
+import { resultTable, summarize, type BenchResults, type Repetition } from './results.js';
+import { SEEDED_RESOURCE_NAMES, SIZE_LABEL, benchNamespaceGlob, benchNamespaces, deleteNamespaces, ensureCrd, leftoverNamespaces, removeCrd, seed } from './seed.js';
+import { ENCRYPTION_SIZE, encryptionRows, volumeRows, type Row } from './volume-rows.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '../..');
-const kubeconfig = readEnv().KUBECONFIG!;
-const namespaces = { ref: { group: '', version: 'v1', resource: 'namespaces', namespaced: false } };
-const configmaps = { group: '', version: 'v1', resource: 'configmaps', namespaced: true };
+const RESTORE_CONCURRENCY = 16;
+/** The backup's own defaults (input-catalog: concurrency 8, page-size 500), which the LIST floor walks with too. */
+const BACKUP_CONCURRENCY = 8;
+const PAGE_SIZE = 500;
 
-function readEnv(): Record<string, string> {
-  const file = path.join(root, '.local-env', 'env.sh');
-  const vars: Record<string, string> = {};
-  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
-    const m = /^export ([A-Z_0-9]+)=(.*)$/.exec(line);
-    if (m) vars[m[1]!] = m[2]!;
-  }
-  return vars;
+interface Options {
+  sizes: number[];
+  reps: number;
+  extras: Set<'volumes' | 'encryption'>;
+  keepSeed: boolean;
+  clean: boolean;
+  out: string;
+  profile: ChildOptions['nodeFlags'];
 }
 
-function cluster(): KubeCluster {
-  return new KubeCluster(loadKubeConfig({ kind: 'files', paths: [kubeconfig] }));
-}
-
-/** What one child process measured. */
-interface ChildReport {
-  seconds: number;
-  maxRssMiB: number;
-  items?: number;
-}
-
-async function child(task: string, namespace: string, directory: string): Promise<void> {
-  const started = performance.now();
-  const c = cluster();
-  let items: number | undefined;
-  if (task === 'baseline') {
-    await c.verifyAccess();
-    await c.discover();
-  } else if (task === 'list') {
-    items = 0;
-    for await (const object of c.list(configmaps, { namespace, limit: 500 })) if (object) items++;
-  } else if (task.startsWith('volume-backup')) {
-    const reader = mapReader({ ...encryptionInputs(task), 'include-namespaces': namespace, 'include-resources': 'pods,persistentvolumeclaims', 'backup-name': `bench-${namespace}-${Date.now()}`, 'data-mover-image': readEnv().TEST_IMAGE! });
-    const result = await runBackup({ cluster: c, store: new LocalObjectStore(directory, `file://${directory}`), logger: silentLogger, holder: 'bench' }, { settings: parseBackupSettings(reader), location: parseLocationPolicy(reader) });
-    if (result.phase !== 'Completed') throw new Error(`volume backup ${result.phase}: ${JSON.stringify(result.results.toJSON().errors)}`);
-    items = result.volumeCopies.reduce((sum, copy) => sum + (copy.tar?.bytes ?? 0), 0);
-  } else if (task.startsWith('backup')) {
-    const reader = mapReader({ ...encryptionInputs(task), 'include-namespaces': namespace, 'include-resources': 'configmaps', 'backup-name': `bench-${namespace}-${Date.now()}` });
-    const result = await runBackup({ cluster: c, store: new LocalObjectStore(directory, `file://${directory}`), logger: silentLogger, holder: 'bench' }, { settings: parseBackupSettings(reader), location: parseLocationPolicy(reader) });
-    items = result.items;
-  }
-  c.close();
-  const report: ChildReport = { seconds: (performance.now() - started) / 1000, maxRssMiB: process.resourceUsage().maxRSS / 1024, items };
-  process.stdout.write(JSON.stringify(report));
-}
-
-/** `…-encrypted` tasks encrypt to the recipient the parent made (BENCH_RECIPIENT). */
-function encryptionInputs(task: string): Record<string, string> {
-  return task.endsWith('-encrypted') ? { 'encryption-recipients': process.env.BENCH_RECIPIENT! } : {};
-}
-
-function measure(task: string, namespace = '', directory = ''): ChildReport {
-  const out = spawnSync(process.execPath, [fileURLToPath(import.meta.url), 'child', task, namespace, directory], { encoding: 'utf8', maxBuffer: 1 << 20 });
-  if (out.status !== 0) throw new Error(`${task} failed: ${out.stderr}`);
-  return JSON.parse(out.stdout) as ChildReport;
-}
-
-async function seed(c: KubeCluster, namespace: string, count: number): Promise<void> {
-  await c.create(namespaces.ref, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
-  const limit = pLimit(32);
-  const payload = 'x'.repeat(600);
-  await Promise.all(
-    Array.from({ length: count }, (_, i) =>
-      limit(() => c.create(configmaps, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cm-${i}`, namespace, labels: { bench: 'true' } }, data: { index: String(i), payload } }))
-    )
-  );
-}
-
-async function timeRestore(c: KubeCluster, store: LocalObjectStore, backupName: string, from: string, to: string, concurrency: number): Promise<number> {
-  const reader = mapReader({ 'from-backup': backupName, 'namespace-mappings': `${from}:${to}`, 'include-resources': 'configmaps', concurrency: String(concurrency), 'restore-name': `${to}-restore` });
-  const started = performance.now();
-  const result = await runRestore({ cluster: c, store, logger: silentLogger, tempDirectory: os.tmpdir() }, { settings: parseRestoreSettings(reader), location: parseLocationPolicy(reader) });
-  if (result.counts.failed) throw new Error(`restore into ${to} failed ${result.counts.failed} items`);
-  return (performance.now() - started) / 1000;
-}
-
-/** A namespace with one pod whose claim holds `mib` MiB of random bytes, opted in for a file-system copy. */
-async function seedVolume(c: KubeCluster, namespace: string, mib: number): Promise<void> {
-  const env = readEnv();
-  const pods = { group: '', version: 'v1', resource: 'pods', namespaced: true };
-  await c.create(namespaces.ref, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
-  // Pods are refused until the namespace's default ServiceAccount has its token.
-  const tokenReady = async () => (((await c.get({ group: '', version: 'v1', resource: 'serviceaccounts', namespaced: true }, 'default', namespace))?.secrets as unknown[] | undefined)?.length ?? 0) > 0;
-  for (let i = 0; i < 120 && !(await tokenReady()); i++) await new Promise((r) => setTimeout(r, 500));
-  await c.create({ group: '', version: 'v1', resource: 'persistentvolumeclaims', namespaced: true }, {
-    apiVersion: 'v1',
-    kind: 'PersistentVolumeClaim',
-    metadata: { name: 'data', namespace },
-    spec: { accessModes: ['ReadWriteOnce'], storageClassName: env.TEST_STORAGE_CLASS, resources: { requests: { storage: `${mib * 2}Mi` } } }
-  });
-  await c.create(pods, {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name: 'app', namespace, annotations: { 'backup.velero.io/backup-volumes': 'data' } },
-    spec: {
-      terminationGracePeriodSeconds: 0,
-      containers: [{ name: 'main', image: env.TEST_IMAGE, imagePullPolicy: 'Never', command: ['sleep', '36000'], volumeMounts: [{ name: 'data', mountPath: '/data' }] }],
-      volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data' } }]
+function parseOptions(argv: string[]): Options & { only?: 'volumes' | 'encryption' } {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      sizes: { type: 'string', default: '1000,10000' },
+      reps: { type: 'string', default: '3' },
+      with: { type: 'string', default: '' },
+      'keep-seed': { type: 'boolean', default: false },
+      clean: { type: 'boolean', default: false },
+      out: { type: 'string', default: path.join(repoRoot, 'bench', 'results.json') },
+      'cpu-prof': { type: 'string' },
+      'heap-prof': { type: 'boolean', default: false }
     }
   });
-  for (let i = 0; i < 240; i++) {
-    if (((await c.get(pods, 'app', namespace))?.status as { phase?: string } | undefined)?.phase === 'Running') break;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  const written = await c.exec({ namespace, pod: 'app', container: 'main' }, ['sh', '-c', `dd if=/dev/urandom of=/data/blob bs=1048576 count=${mib} 2>/dev/null`], { timeoutMs: 600_000 });
-  if (written.exitCode !== 0) throw new Error(`cannot fill the volume of ${namespace}: ${written.stderr}`);
+  const sizes = values.sizes.split(',').map((s) => Number(s.trim()));
+  if (sizes.some((n) => !Number.isInteger(n) || n < NAMESPACES_MIN)) throw new Error(`--sizes: '${values.sizes}' is not a list of whole numbers ≥ ${NAMESPACES_MIN}; use for example --sizes 1000,10000`);
+  const reps = Number(values.reps);
+  if (!Number.isInteger(reps) || reps < 1) throw new Error(`--reps: '${values.reps}' is not a whole number ≥ 1`);
+  const extras = new Set(values.with.split(',').filter(Boolean));
+  for (const extra of extras) if (extra !== 'volumes' && extra !== 'encryption') throw new Error(`--with: '${extra}' is not a row group; use volumes, encryption or both`);
+  const only = positionals[0];
+  if (only !== undefined && only !== 'volumes' && only !== 'encryption') throw new Error(`'${only}' is not a row group; use 'volumes' or 'encryption', or no argument for the full run`);
+  const profileDir = values['cpu-prof'];
+  const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, ...(values['heap-prof'] ? ['--heap-prof', `--heap-prof-dir=${profileDir}`] : [])] : undefined;
+  return { sizes, reps, extras: extras as Options['extras'], keepSeed: values['keep-seed'], clean: values.clean, out: values.out, profile, only };
 }
 
-/** The floor: the same volume streamed by kubectl through exec and thrown away. */
-function timeKubectlTar(namespace: string): number {
-  const env = readEnv();
-  const kubectl = path.join(env.KUBE_BIN_DIR!, 'kubectl');
-  const started = performance.now();
-  const out = spawnSync('sh', ['-c', `"${kubectl}" --kubeconfig "${kubeconfig}" exec -n ${namespace} app -c main -- tar c -f - -C /data . | cat >/dev/null`], { encoding: 'utf8' });
-  if (out.status !== 0) throw new Error(`kubectl exec tar failed: ${out.stderr}`);
-  return (performance.now() - started) / 1000;
-}
+/** Below one object per namespace the sizes stop meaning anything. */
+const NAMESPACES_MIN = 20;
 
-async function volumeRows(c: KubeCluster, run: string, directory: string, created: string[], row: (label: string, value: string, ratio: string) => void): Promise<void> {
-  const small = `bench-${run}-vol100m`;
-  const large = `bench-${run}-vol1g`;
-  created.push(small, large);
-  console.log('Filling a 100 MiB and a 1 GiB volume with random bytes...');
-  await seedVolume(c, small, 100);
-  await seedVolume(c, large, 1024);
-  const floor = timeKubectlTar(large);
-  const copySmall = measure('volume-backup', small, directory);
-  const copyLarge = measure('volume-backup', large, directory);
-  const mib = copyLarge.items! / 1024 / 1024;
-  row('kubectl exec tar c | cat, 1 GiB volume', `${floor.toFixed(2)} s`, `1.00 (floor, ${(mib / floor).toFixed(0)} MiB/s)`);
-  row('backup with a 1 GiB file-system copy', `${copyLarge.seconds.toFixed(2)} s`, `${(floor / copyLarge.seconds).toFixed(2)} x the floor's throughput (${(mib / copyLarge.seconds).toFixed(0)} MiB/s, gzip included)`);
-  row('backup with a 100 MiB copy, peak RSS', `${copySmall.maxRssMiB.toFixed(0)} MiB`, '1.00');
-  row('backup with a 1 GiB copy, peak RSS', `${copyLarge.maxRssMiB.toFixed(0)} MiB`, `${(copyLarge.maxRssMiB / copySmall.maxRssMiB).toFixed(2)} x the 100 MiB copy`);
+/** What one size's runs share: where the backups go and how the children reach the store. */
+interface Run {
+  id: string;
+  a: KubeCluster;
+  b: KubeCluster;
+  store: ObjectStore;
+  storeInputs: Inputs;
+  /** The store's credentials for the children, as the action passes them: in the environment, never in arguments. */
+  childEnv: NodeJS.ProcessEnv;
+  profile: ChildOptions['nodeFlags'];
 }
-
-/** Encrypted backups against plain ones of the same objects and volume, each in its own process. */
-async function encryptionRows(c: KubeCluster, run: string, directory: string, created: string[], row: (label: string, value: string, ratio: string) => void, objects?: string): Promise<void> {
-  process.env.BENCH_RECIPIENT = await identityToRecipient(await generateX25519Identity());
-  const volume = `bench-${run}-enc-vol`;
-  created.push(volume);
-  if (!objects) {
-    objects = `bench-${run}-enc-10k`;
-    created.push(objects);
-    console.log('Seeding 10,000 ConfigMaps and a 1 GiB volume for the encryption rows...');
-    await seed(c, objects, 10_000);
-  }
-  await seedVolume(c, volume, 1024);
-  const plain = measure('backup', objects, directory);
-  const sealed = measure('backup-encrypted', objects, directory);
-  const plainVolume = measure('volume-backup', volume, directory);
-  const sealedVolume = measure('volume-backup-encrypted', volume, directory);
-  row('backup of 10,000 ConfigMaps, encrypted', `${sealed.seconds.toFixed(2)} s`, `${(sealed.seconds / plain.seconds).toFixed(2)} x the plain backup (${plain.seconds.toFixed(2)} s)`);
-  row('backup with a 1 GiB copy, encrypted', `${sealedVolume.seconds.toFixed(2)} s`, `${(sealedVolume.seconds / plainVolume.seconds).toFixed(2)} x the plain backup (${plainVolume.seconds.toFixed(2)} s)`);
-  row('backup with a 1 GiB copy, encrypted, peak RSS', `${sealedVolume.maxRssMiB.toFixed(0)} MiB`, `${(sealedVolume.maxRssMiB / plainVolume.maxRssMiB).toFixed(2)} x the plain backup`);
-}
-
 
 async function main(): Promise<void> {
-  if (process.argv[2] === 'volumes') return only(volumeRows);
-  if (process.argv[2] === 'encryption') return only(encryptionRows);
-  const c = cluster();
-  const run = Date.now().toString(36);
-  const small = `bench-${run}-100`;
-  const large = `bench-${run}-10k`;
-  const huge = `bench-${run}-30k`;
-  const restoreSource = `bench-${run}-2k`;
-  const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'kube-backup-bench-'));
-  const created = [small, large, huge, restoreSource];
+  const options = parseOptions(process.argv.slice(2));
+  const env = testEnvironment();
+  const a = clusterFor(env.kubeconfig);
+  const b = clusterFor(env.kubeconfigB);
   try {
-    console.log('Seeding 100, 10,000, 30,000 and 2,000 ConfigMaps (600-byte payloads)...');
-    await seed(c, small, 100);
-    await seed(c, large, 10_000);
-    await seed(c, huge, 30_000);
-    await seed(c, restoreSource, 2_000);
-
-    const baseline = measure('baseline');
-    const backupSmall = measure('backup', small, directory);
-    const backupLarge = measure('backup', large, directory);
-    const backupHuge = measure('backup', huge, directory);
-    const list = measure('list', large);
-
-    const store = new LocalObjectStore(directory, `file://${directory}`);
-    const reader = mapReader({ 'include-namespaces': restoreSource, 'include-resources': 'configmaps', 'backup-name': `bench-${run}-restore-source` });
-    await runBackup({ cluster: c, store, logger: silentLogger, holder: 'bench' }, { settings: parseBackupSettings(reader), location: parseLocationPolicy(reader) });
-    created.push(`${restoreSource}-seq`, `${restoreSource}-par`);
-    const sequential = await timeRestore(c, store, `bench-${run}-restore-source`, restoreSource, `${restoreSource}-seq`, 1);
-    const parallel = await timeRestore(c, store, `bench-${run}-restore-source`, restoreSource, `${restoreSource}-par`, 16);
-
-    const row = (label: string, value: string, ratio: string) => console.log(`${label.padEnd(44)} ${value.padStart(14)}   ${ratio}`);
-    console.log('');
-    row('measurement', 'value', 'ratio to its baseline (same run)');
-    row('baseline: connect + discover, peak RSS', `${baseline.maxRssMiB.toFixed(0)} MiB`, '1.00');
-    row('backup of 100 ConfigMaps, peak RSS', `${backupSmall.maxRssMiB.toFixed(0)} MiB`, `${(backupSmall.maxRssMiB / baseline.maxRssMiB).toFixed(2)} x baseline`);
-    row('backup of 10,000 ConfigMaps, peak RSS', `${backupLarge.maxRssMiB.toFixed(0)} MiB`, `${(backupLarge.maxRssMiB / baseline.maxRssMiB).toFixed(2)} x baseline, ${(backupLarge.maxRssMiB / backupSmall.maxRssMiB).toFixed(2)} x the 100-object backup`);
-    row('backup of 30,000 ConfigMaps, peak RSS', `${backupHuge.maxRssMiB.toFixed(0)} MiB`, `${(backupHuge.maxRssMiB / baseline.maxRssMiB).toFixed(2)} x baseline, ${(backupHuge.maxRssMiB / backupLarge.maxRssMiB).toFixed(2)} x the 10,000-object backup`);
-    row('paginated LIST of 10,000 ConfigMaps', `${list.seconds.toFixed(2)} s`, '1.00 (floor)');
-    row('backup of 10,000 ConfigMaps', `${backupLarge.seconds.toFixed(2)} s`, `${(backupLarge.seconds / list.seconds).toFixed(2)} x the LIST (${Math.round(backupLarge.items! / backupLarge.seconds)} items/s)`);
-    row('restore of 2,000, concurrency 1 (Velero-like)', `${sequential.toFixed(2)} s`, '1.00');
-    row('restore of 2,000, concurrency 16', `${parallel.toFixed(2)} s`, `${(sequential / parallel).toFixed(2)} x faster`);
-    await volumeRows(c, run, directory, created, row);
-    await encryptionRows(c, run, directory, created, row, large);
+    if (options.clean) return await clean(a, b);
+    if (options.only) return await extraRows(a, new Set([options.only]));
+    await fullRun(a, b, options);
   } finally {
-    await Promise.all(created.map((ns) => c.delete(namespaces.ref, ns)));
-    fs.rmSync(directory, { recursive: true, force: true });
-    c.close();
+    a.close();
+    b.close();
   }
 }
 
-type Rows = (c: KubeCluster, run: string, directory: string, created: string[], row: (label: string, value: string, ratio: string) => void) => Promise<void>;
+async function fullRun(a: KubeCluster, b: KubeCluster, options: Options): Promise<void> {
+  const env = testEnvironment();
+  const { bucket, store, cleanup } = await s3TestStore('bench/');
+  const run: Run = {
+    id: Date.now().toString(36),
+    a,
+    b,
+    store,
+    storeInputs: { location: `s3://${bucket}/bench`, 's3-endpoint': env.s3.endpoint, 's3-region': env.s3.region, 's3-force-path-style': String(env.s3.forcePathStyle) },
+    childEnv: { AWS_ACCESS_KEY_ID: env.s3.accessKeyId, AWS_SECRET_ACCESS_KEY: env.s3.secretAccessKey, AWS_REGION: env.s3.region },
+    profile: options.profile
+  };
+  const results: BenchResults = { generated_at: new Date().toISOString(), machine: { cpus: os.cpus().length, node: process.version }, sizes: {} };
+  const seeded = new Set<number>();
+  try {
+    // Cluster B needs the kind for the raw creates; the restores then find it there, as a migration target would.
+    await ensureCrd(b);
+    for (const size of options.sizes) {
+      seeded.add(size);
+      const started = performance.now();
+      const made = await seed(a, size, console.log);
+      console.log(`${size} objects ready (${made} created in ${((performance.now() - started) / 1000).toFixed(0)} s)`);
+      const reps: Repetition[] = [];
+      for (let rep = 0; rep < options.reps; rep++) {
+        console.log(`Size ${size}, repetition ${rep + 1} of ${options.reps}...`);
+        reps.push(await repetition(run, size, rep));
+      }
+      const result = summarize(size, reps);
+      results.sizes[String(size)] = result;
+      console.log(`\n${resultTable(result)}\n`);
+      // Written after each size, so a run stopped later keeps what it measured.
+      fs.writeFileSync(options.out, `${JSON.stringify(results, null, 2)}\n`);
+    }
+    console.log(`Wrote ${path.relative(process.cwd(), options.out)}`);
+    if (options.extras.size) {
+      if (options.extras.has('encryption')) seeded.add(ENCRYPTION_SIZE);
+      if (options.extras.has('encryption') && !options.sizes.includes(ENCRYPTION_SIZE)) await seed(a, ENCRYPTION_SIZE, console.log);
+      await extraRows(a, options.extras);
+    }
+  } finally {
+    await cleanup().catch((err: unknown) => console.error(`cannot remove the bench bucket ${bucket}: ${errorMessage(err)}`));
+    if (!options.keepSeed) await removeSeeds(a, b, [...seeded]);
+  }
+}
 
-/** One group of rows alone (`npm run bench -- volumes`), with its own scratch directory and namespaces. */
-async function only(rows: Rows): Promise<void> {
-  const c = cluster();
+/** One repetition at one size: every figure of issue 12, each in its own process. */
+async function repetition(run: Run, size: number, rep: number): Promise<Repetition> {
+  const env = testEnvironment();
+  const { a, b, storeInputs } = run;
+  const child = (task: ChildTask, profiled = false) => measureChild(task, { env: run.childEnv, nodeFlags: profiled ? run.profile : undefined });
+  const sourceNamespaces = benchNamespaces(size);
+
+  const connect = await child({ kind: 'connect', kubeconfig: env.kubeconfig });
+  const list = await child({ kind: 'list', kubeconfig: env.kubeconfig, resources: await backupWalk(a, size), namespaces: sourceNamespaces, concurrency: BACKUP_CONCURRENCY, pageSize: PAGE_SIZE });
+  const kubectl = await measureKubectl(env.kubectl, env.kubeconfig, SEEDED_RESOURCE_NAMES, `${SIZE_LABEL}=${size}`);
+
+  const backupName = `bench-${size}-${run.id}-r${rep}`;
+  const backup = await child({ kind: 'backup', kubeconfig: env.kubeconfig, inputs: { ...storeInputs, 'backup-name': backupName, 'include-namespaces': benchNamespaceGlob(size) } }, true);
+  const archiveBytes = (await run.store.head(backupKeys(backupName).tarball))?.size ?? 0;
+
+  // Each restore lands in namespaces nobody has (removed again before the next), so every item is a create.
+  const restore = async (cluster: KubeCluster, kubeconfig: string, label: string, concurrency: number, mapping?: string) => {
+    const restoreInputs: Inputs = { ...storeInputs, 'from-backup': backupName, 'restore-name': `${backupName}-${label}`, concurrency: String(concurrency), ...(mapping ? { 'namespace-mappings': mapping } : {}) };
+    const measured = await child({ kind: 'restore', kubeconfig, inputs: restoreInputs }, label === 'b16');
+    await deleteNamespaces(cluster, mapping ? benchNamespaces(size, 'mapped') : sourceNamespaces);
+    return measured;
+  };
+  const restoreParallel = await restore(b, env.kubeconfigB, 'b16', RESTORE_CONCURRENCY);
+  const restoreSequential = await restore(b, env.kubeconfigB, 'b1', 1);
+  const mapped = benchNamespaces(size, 'mapped');
+  const restoreMapped = await restore(a, env.kubeconfig, 'a16', RESTORE_CONCURRENCY, sourceNamespaces.map((ns, i) => `${ns}:${mapped[i]}`).join(','));
+
+  const rawNamespaces = benchNamespaces(size, 'raw');
+  const creates = async (concurrency: number) => {
+    const measured = await child({ kind: 'create', kubeconfig: env.kubeconfigB, size, namespaces: rawNamespaces, concurrency });
+    await deleteNamespaces(b, rawNamespaces);
+    return measured;
+  };
+  const createSequential = await creates(1);
+  const createParallel = await creates(RESTORE_CONCURRENCY);
+  return { connect, list, kubectl, backup, archiveBytes, restoreParallel, restoreSequential, restoreMapped, createSequential, createParallel };
+}
+
+/** The resources a backup of one size's namespaces lists, planned by the backup's own scope code from discovery. */
+async function backupWalk(cluster: KubeCluster, size: number) {
+  const settings = parseBackupSettings(mapReader({ 'include-namespaces': benchNamespaceGlob(size) }));
+  const scope = planBackupScope(await cluster.discover(), settings.filters);
+  return [refs.namespaces, ...scope.namespaced.map((scoped) => resourceRefOf(scoped))];
+}
+
+async function extraRows(a: KubeCluster, groups: Set<'volumes' | 'encryption'>): Promise<void> {
   const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'kube-backup-bench-'));
   const created: string[] = [];
+  const run = Date.now().toString(36);
+  const rows: Row[] = [];
   try {
-    const row = (label: string, value: string, ratio: string) => console.log(`${label.padEnd(44)} ${value.padStart(14)}   ${ratio}`);
-    await rows(c, Date.now().toString(36), directory, created, row);
+    if (groups.has('volumes')) rows.push(...(await volumeRows(a, run, directory, created)));
+    if (groups.has('encryption')) {
+      await seed(a, ENCRYPTION_SIZE, console.log);
+      rows.push(...(await encryptionRows(a, run, directory, created)));
+    }
+    console.log(`\n${terminalTable(['measurement', 'value', 'ratio (same run)'], rows)}\n`);
   } finally {
-    await Promise.all(created.map((ns) => c.delete(namespaces.ref, ns)));
+    await deleteNamespaces(a, created).catch((err: unknown) => console.error(`cleanup: ${errorMessage(err)}`));
     fs.rmSync(directory, { recursive: true, force: true });
-    c.close();
   }
 }
 
-if (process.argv[2] === 'child') await child(process.argv[3]!, process.argv[4]!, process.argv[5]!);
-else await main();
+/** Removes the seeded namespaces and the CRD, then gives etcd its space back. */
+async function removeSeeds(a: KubeCluster, b: KubeCluster, sizes: number[]): Promise<void> {
+  console.log('Removing the seeded objects...');
+  try {
+    await deleteNamespaces(a, sizes.flatMap((size) => benchNamespaces(size)));
+    await Promise.all([removeCrd(a), removeCrd(b)]);
+    const { before, after } = await compactAndDefragment();
+    console.log(`etcd compacted and defragmented: ${(before / 1e6).toFixed(0)} MB → ${(after / 1e6).toFixed(0)} MB`);
+  } catch (err) {
+    console.error(`cleanup failed (npm run bench -- --clean retries it): ${errorMessage(err)}`);
+  }
+}
 
+/** `--clean`: every bench namespace and the CRD on both clusters, whatever run left them. */
+async function clean(a: KubeCluster, b: KubeCluster): Promise<void> {
+  for (const cluster of [a, b]) {
+    const names = await leftoverNamespaces(cluster);
+    console.log(`${cluster.server}: removing ${names.length} bench namespaces`);
+    await deleteNamespaces(cluster, names);
+    await removeCrd(cluster);
+  }
+  const { before, after } = await compactAndDefragment();
+  console.log(`etcd compacted and defragmented: ${(before / 1e6).toFixed(0)} MB → ${(after / 1e6).toFixed(0)} MB`);
+}
+
+// No top-level await: ncc's transpile-only build (scripts/bench.sh) bundles this as a script.
+const entry = process.argv[2] === 'child' ? runChild(JSON.parse(process.argv[3]!) as ChildTask) : main();
+entry.catch((err: unknown) => {
+  console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+  process.exitCode = 1;
+});

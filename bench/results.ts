@@ -1,0 +1,149 @@
+/**
+ * From the repetitions' raw measurements to the figures issue 12 asks for: medians (the machine is shared and
+ * noisy), ratios taken within each repetition and then their median (a slow moment hits both sides of a pair), the
+ * JSON written to bench/results.json and the table printed. Pure.
+ */
+import { terminalTable } from '../src/report/table.js';
+
+/** One measured run. */
+export interface Measurement {
+  /** Wall time of the work, taken inside the process. */
+  seconds: number;
+  /** Node's start-up and the bundle's loading, before the first line of the task ran. */
+  startupSeconds?: number;
+  peakRssMiB: number;
+  /** Objects the run handled (listed, created, backed up, restored): rates are per item. */
+  items: number;
+  /** What a restore did with the items (created, unchanged...), for the record. */
+  detail?: string;
+  /** Volume data a backup copied, uncompressed. */
+  volumeBytes?: number;
+}
+
+/** What one repetition at one size measured. */
+export interface Repetition {
+  connect: Measurement;
+  list: Measurement;
+  kubectl: Measurement;
+  backup: Measurement;
+  archiveBytes: number;
+  /** Into cluster B, under the original names, at the restore's default concurrency (16). */
+  restoreParallel: Measurement;
+  /** Into cluster B, concurrency 1: Velero's one-item-at-a-time restore. */
+  restoreSequential: Measurement;
+  /** Into cluster A, every namespace mapped to a new name, concurrency 16. */
+  restoreMapped: Measurement;
+  createSequential: Measurement;
+  createParallel: Measurement;
+}
+
+export interface SizeResult {
+  objects: number;
+  repetitions: number;
+  /** Backup time / LIST time: lower is better; issue 12's target ≤ 2 at 10,000. */
+  backup_vs_list: number;
+  /** Backup time / `kubectl get -A -o json` time: lower is better; target ≤ 0.25 (4x faster). */
+  backup_vs_kubectl: number;
+  /** Restore rate at concurrency 1 / raw sequential create rate: higher is better; target ≥ 0.8. */
+  restore_vs_sequential: number;
+  /** Restore rate at concurrency 16 / raw create rate at 16: higher is better; target ≥ 0.8. */
+  restore_vs_parallel: number;
+  /** The mapped-namespace restore on A against the same raw rate. */
+  restore_mapped_vs_parallel: number;
+  backup_peak_rss_mb: number;
+  restore_peak_rss_mb: number;
+  connect_peak_rss_mb: number;
+  kubectl_peak_rss_mb: number;
+  /** Backup peak RSS / kubectl's: target ≤ 1/3. */
+  backup_rss_vs_kubectl: number;
+  backup_rss_vs_connect: number;
+  archive_bytes: number;
+  backup_items: number;
+  restore_items: number;
+  /** Medians, seconds. */
+  times: Record<'list' | 'kubectl' | 'backup' | 'restore_parallel' | 'restore_sequential' | 'restore_mapped' | 'create_sequential' | 'create_parallel' | 'node_startup', number>;
+  /** Medians, items per second. */
+  rates: Record<'backup' | 'list' | 'restore_parallel' | 'restore_sequential' | 'restore_mapped' | 'create_sequential' | 'create_parallel', number>;
+  samples: Repetition[];
+}
+
+export interface BenchResults {
+  generated_at: string;
+  machine: { cpus: number; node: string };
+  sizes: Record<string, SizeResult>;
+}
+
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+const rate = (m: Measurement) => m.items / m.seconds;
+const round = (value: number, digits = 3) => Number(value.toFixed(digits));
+
+/** The figures of one size from its repetitions. */
+export function summarize(objects: number, reps: readonly Repetition[]): SizeResult {
+  const med = (pick: (r: Repetition) => number) => round(median(reps.map(pick)));
+  return {
+    objects,
+    repetitions: reps.length,
+    backup_vs_list: med((r) => r.backup.seconds / r.list.seconds),
+    backup_vs_kubectl: med((r) => r.backup.seconds / r.kubectl.seconds),
+    restore_vs_sequential: med((r) => rate(r.restoreSequential) / rate(r.createSequential)),
+    restore_vs_parallel: med((r) => rate(r.restoreParallel) / rate(r.createParallel)),
+    restore_mapped_vs_parallel: med((r) => rate(r.restoreMapped) / rate(r.createParallel)),
+    backup_peak_rss_mb: med((r) => r.backup.peakRssMiB),
+    restore_peak_rss_mb: med((r) => Math.max(r.restoreParallel.peakRssMiB, r.restoreSequential.peakRssMiB, r.restoreMapped.peakRssMiB)),
+    connect_peak_rss_mb: med((r) => r.connect.peakRssMiB),
+    kubectl_peak_rss_mb: med((r) => r.kubectl.peakRssMiB),
+    backup_rss_vs_kubectl: med((r) => r.backup.peakRssMiB / r.kubectl.peakRssMiB),
+    backup_rss_vs_connect: med((r) => r.backup.peakRssMiB / r.connect.peakRssMiB),
+    archive_bytes: med((r) => r.archiveBytes),
+    backup_items: med((r) => r.backup.items),
+    restore_items: med((r) => r.restoreParallel.items),
+    times: {
+      list: med((r) => r.list.seconds),
+      kubectl: med((r) => r.kubectl.seconds),
+      backup: med((r) => r.backup.seconds),
+      restore_parallel: med((r) => r.restoreParallel.seconds),
+      restore_sequential: med((r) => r.restoreSequential.seconds),
+      restore_mapped: med((r) => r.restoreMapped.seconds),
+      create_sequential: med((r) => r.createSequential.seconds),
+      create_parallel: med((r) => r.createParallel.seconds),
+      node_startup: med((r) => r.backup.startupSeconds ?? Number.NaN)
+    },
+    rates: {
+      backup: med((r) => rate(r.backup)),
+      list: med((r) => rate(r.list)),
+      restore_parallel: med((r) => rate(r.restoreParallel)),
+      restore_sequential: med((r) => rate(r.restoreSequential)),
+      restore_mapped: med((r) => rate(r.restoreMapped)),
+      create_sequential: med((r) => rate(r.createSequential)),
+      create_parallel: med((r) => rate(r.createParallel))
+    },
+    samples: [...reps]
+  };
+}
+
+/** The printed table: each figure beside the baseline it is a ratio to, and issue 12's target. */
+export function resultTable(result: SizeResult): string {
+  const { times: t, rates } = result;
+  const s = (seconds: number) => `${seconds.toFixed(2)} s`;
+  const perSecond = (value: number) => `${Math.round(value)}/s`;
+  const x = (ratio: number) => `${ratio.toFixed(2)} x`;
+  const rows = [
+    ['backup (to S3, gzip, both copies)', `${s(t.backup)}, ${result.backup_items} items`, `paginated LIST ${s(t.list)}`, x(result.backup_vs_list), '≤ 2 (10,000), ≤ 1.5 (50,000)'],
+    ['backup vs kubectl get -A -o json', s(t.backup), `kubectl ${s(t.kubectl)}`, x(result.backup_vs_kubectl), '≤ 0.25'],
+    ['restore into B, concurrency 16', `${perSecond(rates.restore_parallel)} (${s(t.restore_parallel)})`, `raw creates at 16: ${perSecond(rates.create_parallel)}`, x(result.restore_vs_parallel), '≥ 0.8'],
+    ['restore into B, concurrency 1', `${perSecond(rates.restore_sequential)} (${s(t.restore_sequential)})`, `raw sequential: ${perSecond(rates.create_sequential)}`, x(result.restore_vs_sequential), '≥ 0.8'],
+    ['restore into mapped namespaces on A, 16', `${perSecond(rates.restore_mapped)} (${s(t.restore_mapped)})`, `raw creates at 16: ${perSecond(rates.create_parallel)}`, x(result.restore_mapped_vs_parallel), ''],
+    ['backup peak RSS', `${result.backup_peak_rss_mb.toFixed(0)} MiB`, `connect only ${result.connect_peak_rss_mb.toFixed(0)} MiB`, x(result.backup_rss_vs_connect), '50,000 ≤ 1.3 x of 1,000'],
+    ['backup peak RSS vs kubectl', `${result.backup_peak_rss_mb.toFixed(0)} MiB`, `kubectl ${result.kubectl_peak_rss_mb.toFixed(0)} MiB`, x(result.backup_rss_vs_kubectl), '≤ 0.33'],
+    ['restore peak RSS', `${result.restore_peak_rss_mb.toFixed(0)} MiB`, '', '', ''],
+    ['archive', `${(result.archive_bytes / 1024 / 1024).toFixed(1)} MiB`, '', '', ''],
+    ['node start-up (not in the times)', s(t.node_startup), '', '', '']
+  ];
+  return terminalTable([`${result.objects} objects, median of ${result.repetitions}`, 'value', 'baseline (same run)', 'ratio', 'target'], rows);
+}

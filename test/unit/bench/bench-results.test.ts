@@ -1,0 +1,101 @@
+import { describe, expect, it } from '@jest/globals';
+import { median, summarize, type Measurement, type Repetition } from '../../../bench/results.js';
+import { SEEDED_KINDS, benchObjects, benchNamespaces, kindCounts } from '../../../bench/seed.js';
+
+const run = (seconds: number, items = 1000, peakRssMiB = 100): Measurement => ({ seconds, items, peakRssMiB, startupSeconds: 0.2 });
+
+function repetition(overrides: Partial<Repetition> = {}): Repetition {
+  return {
+    connect: run(0.5, 0, 120),
+    list: run(1),
+    kubectl: run(4, 0, 300),
+    backup: run(2, 1000, 150),
+    archiveBytes: 1_000_000,
+    restoreParallel: run(2),
+    restoreSequential: run(5),
+    restoreMapped: run(2.5),
+    createSequential: run(4),
+    createParallel: run(1),
+    ...overrides
+  };
+}
+
+describe('median', () => {
+  it.each([
+    [[3], 3],
+    [[5, 1, 3], 3],
+    [[4, 1, 3, 2], 2.5],
+    [[2, 2, 9], 2]
+  ])('of %j is %d', (values, expected) => {
+    expect(median(values)).toBe(expected);
+  });
+
+  it('of nothing is NaN, not 0', () => {
+    expect(median([])).toBeNaN();
+  });
+});
+
+describe('summarize', () => {
+  it('gives time ratios for backup (lower is better) and rate ratios for restore (higher is better)', () => {
+    const result = summarize(1000, [repetition()]);
+    expect(result.backup_vs_list).toBe(2);
+    expect(result.backup_vs_kubectl).toBe(0.5);
+    // 1000 items in 2 s against 1000 in 1 s: half the raw rate.
+    expect(result.restore_vs_parallel).toBe(0.5);
+    expect(result.restore_vs_sequential).toBe(0.8);
+    expect(result.restore_mapped_vs_parallel).toBe(0.4);
+    expect(result.backup_rss_vs_connect).toBe(1.25);
+    expect(result.backup_rss_vs_kubectl).toBe(0.5);
+  });
+
+  it('compares rates, so a restore that creates more items than the raw baseline is not penalised for it', () => {
+    const result = summarize(1000, [repetition({ restoreParallel: run(2, 2000), createParallel: run(1, 1000) })]);
+    expect(result.restore_vs_parallel).toBe(1);
+  });
+
+  it('takes the median of the per-repetition ratios: a slow moment hitting both sides of one pair cancels out', () => {
+    const reps = [repetition(), repetition({ backup: run(8, 1000, 150), list: run(4) }), repetition({ backup: run(3, 1000, 150) })];
+    const result = summarize(1000, reps);
+    // Ratios 2, 2 and 3: median 2 (the medians of the times, 3 / 1, would say 3).
+    expect(result.backup_vs_list).toBe(2);
+    expect(result.times.backup).toBe(3);
+    expect(result.times.list).toBe(1);
+    expect(result.samples).toHaveLength(3);
+  });
+
+  it('reports the restore peak RSS as the largest of its three restores', () => {
+    const result = summarize(1000, [repetition({ restoreMapped: run(2.5, 1000, 222) })]);
+    expect(result.restore_peak_rss_mb).toBe(222);
+  });
+});
+
+describe('seeded objects', () => {
+  it.each([1000, 10_000, 1234, 20])('are exactly %d, in the shares of each kind', (size) => {
+    const counts = kindCounts(size);
+    expect(counts.reduce((sum, n) => sum + n, 0)).toBe(size);
+    const objects = [...benchObjects(size, benchNamespaces(size))];
+    expect(objects).toHaveLength(size);
+    for (const [k, kind] of SEEDED_KINDS.entries()) expect(objects.filter((o) => o.ref === kind.ref)).toHaveLength(counts[k]!);
+  });
+
+  it('are the same on every call (a rerun finds them seeded) and spread over all 20 namespaces', () => {
+    const namespaces = benchNamespaces(1000);
+    const first = [...benchObjects(1000, namespaces)];
+    expect([...benchObjects(1000, namespaces)]).toEqual(first);
+    expect(new Set(first.map((o) => o.object.metadata.namespace))).toEqual(new Set(namespaces));
+    const names = first.map((o) => `${o.ref.resource}/${o.object.metadata.namespace}/${o.object.metadata.name}`);
+    expect(new Set(names).size).toBe(names.length);
+  });
+
+  it('have realistic sizes: Secrets ~2 KB of data, ConfigMaps ~1 KB, Deployments scaled to zero, Services headless', () => {
+    const objects = [...benchObjects(1000, benchNamespaces(1000))];
+    const byKind = (kind: string) => objects.filter((o) => o.object.kind === kind).map((o) => o.object as Record<string, any>);
+    const secretBytes = byKind('Secret').map((s) => Object.values(s.data as Record<string, string>).join('').length);
+    expect(Math.min(...secretBytes)).toBeGreaterThan(1800);
+    expect(Math.max(...secretBytes)).toBeLessThan(2400);
+    const configBytes = byKind('ConfigMap').map((c) => JSON.stringify(c.data).length);
+    expect(Math.min(...configBytes)).toBeGreaterThan(700);
+    expect(byKind('Deployment').every((d) => d.spec.replicas === 0)).toBe(true);
+    expect(byKind('Service').every((s) => s.spec.clusterIP === 'None')).toBe(true);
+  });
+});
