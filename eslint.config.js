@@ -13,7 +13,7 @@ export const LAYERS = [
   ['kube', 'storage', 'archive', 'encryption'],
   ['coordination', 'hooks', 'persistence', 'integrity', 'compare', 'volumes'],
   ['settings'],
-  ['backup', 'restore', 'prune', 'sync', 'verify'],
+  ['backup', 'restore', 'prune', 'sync', 'verify', 'list', 'copy', 'diff'],
   ['report', 'engine'],
   ['action', 'cli']
 ];

@@ -244,7 +244,7 @@ async function clean(a: KubeCluster, b: KubeCluster): Promise<void> {
   console.log(`etcd compacted and defragmented: ${(before / 1e6).toFixed(0)} MB → ${(after / 1e6).toFixed(0)} MB`);
 }
 
-// No top-level await: ncc's transpile-only build (scripts/bench.sh) bundles this as a script.
+// One entry for the parent and its measuring children (measure.ts runs this bundle again with 'child').
 const entry = process.argv[2] === 'child' ? runChild(JSON.parse(process.argv[3]!) as ChildTask) : main();
 entry.catch((err: unknown) => {
   console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));

@@ -31,3 +31,24 @@ export async function uploadReport(name: string, files: Record<string, string>):
     await fs.rm(directory, { recursive: true, force: true });
   }
 }
+
+/**
+ * Uploads every file under `directory` (a backup's folder on a local-directory location) as one workflow artifact,
+ * paths kept relative to it. Streams from disk: nothing is read into memory here.
+ */
+export async function uploadDirectoryArtifact(name: string, directory: string): Promise<boolean> {
+  if (!process.env.ACTIONS_RUNTIME_TOKEN) {
+    core.warning(`Not on a GitHub runner with artifact access: ${directory} not uploaded`);
+    return false;
+  }
+  try {
+    const entries = await fs.readdir(directory, { recursive: true, withFileTypes: true });
+    const files = entries.filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
+    const { id } = await new DefaultArtifactClient().uploadArtifact(name.replace(/[^A-Za-z0-9._-]/g, '-'), files, directory, { retentionDays: 30, compressionLevel: 0 });
+    core.info(`${directory} uploaded as artifact '${name}' (id ${id}, ${files.length} files)`);
+    return true;
+  } catch (err) {
+    core.warning(`Could not upload ${directory} as artifact '${name}': ${errorMessage(err)}`);
+    return false;
+  }
+}

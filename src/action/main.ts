@@ -7,7 +7,7 @@ import { runHolder } from '../settings/run-identity.js';
 import { parseConnectionSettings, parseMode, parseStoreSettings, STORE_ONLY_MODES, type Mode } from '../settings/settings.js';
 import { errorMessage } from '../util/errors.js';
 import { actionInputReader, actionProcessContext, maskKubeconfigFiles } from './inputs.js';
-import { uploadReport } from './artifacts.js';
+import { uploadDirectoryArtifact, uploadReport } from './artifacts.js';
 import { scheduledCron } from './event.js';
 import { actionLogger } from './logger.js';
 import { backupMode } from './modes/backup.js';
@@ -15,6 +15,10 @@ import { pruneMode } from './modes/prune.js';
 import { restoreMode } from './modes/restore.js';
 import { syncMode } from './modes/sync.js';
 import { verifyMode } from './modes/verify.js';
+import { listMode } from './modes/list.js';
+import { deleteMode } from './modes/delete.js';
+import { copyMode } from './modes/copy.js';
+import { diffMode } from './modes/diff.js';
 import type { ModeRunner } from './modes/mode-context.js';
 
 const MODES: Record<Mode, ModeRunner> = {
@@ -22,7 +26,11 @@ const MODES: Record<Mode, ModeRunner> = {
   restore: restoreMode,
   prune: pruneMode,
   sync: syncMode,
-  verify: verifyMode
+  verify: verifyMode,
+  copy: copyMode,
+  list: listMode,
+  delete: deleteMode,
+  diff: diffMode
 };
 
 /**
@@ -62,6 +70,8 @@ export async function run(): Promise<void> {
         await core.summary.addRaw(markdown).write();
       },
       artifact: uploadReport,
+      uploadDirectory: uploadDirectoryArtifact,
+      runnerEnvironment: process.env.RUNNER_ENVIRONMENT,
       fail: (message) => core.setFailed(message),
       warn: (message) => core.warning(message),
       eventSchedule: scheduledCron(process.env)

@@ -1,5 +1,6 @@
 import pLimit from 'p-limit';
 import type { Cluster, ListOptions } from '../kube/cluster.js';
+import { isBuiltInGroup } from '../kube/api-groups.js';
 import { KubeApiError } from '../kube/http.js';
 import type { Logger } from '../util/logger.js';
 import { errorMessage } from '../util/errors.js';
@@ -10,6 +11,8 @@ import type { KubeObject } from '../model/kube-object.js';
 import { LABELS } from '../velero/vocabulary.js';
 import { resourceRefOf, type ScopedResource } from '../kube/resources.js';
 import type { ResourceRef } from '../model/resource-ref.js';
+import { closeNames } from '../util/close-names.js';
+import { missingNamespaceWarning, type MissingNamespace } from './backup-outcome.js';
 
 /** Where collected items go. The collector walks; the sink writes (an archive, a counter in a benchmark). */
 export interface ItemSink {
@@ -59,7 +62,15 @@ export interface CollectOptions {
  * another item, so no pod's pre hooks start, and the walk only rejects once every walk in flight has stopped, so
  * the post hooks of pods already hooked have run (and are recorded) before the run writes its results.
  */
-export async function collectItems(cluster: Cluster, sink: ItemSink, options: CollectOptions): Promise<{ items: number }> {
+export interface CollectedTotals {
+  items: number;
+  /** Resource types walked, the walk of related cluster-scoped items counting as one: the progress lines' total. */
+  resourcesTotal: number;
+  /** Namespaces include-namespaces names literally that the cluster does not have (each also a warning). */
+  missingNamespaces: MissingNamespace[];
+}
+
+export async function collectItems(cluster: Cluster, sink: ItemSink, options: CollectOptions): Promise<CollectedTotals> {
   const { scope, results, logger } = options;
   let items = 0;
   let resourcesDone = 0;
@@ -76,6 +87,11 @@ export async function collectItems(cluster: Cluster, sink: ItemSink, options: Co
 
   const namespaces = await includedNamespaces(cluster, scope, options);
   logger.info(`Namespaces in scope: ${namespaces.names.length ? namespaces.names.join(', ') : '(none)'}`);
+  for (const missing of namespaces.missing) {
+    const warning = missingNamespaceWarning(missing, cluster.server);
+    results.warning(warning, missing.name);
+    logger.warn(warning);
+  }
   if (scope.namespacesResource) {
     for (const ns of namespaces.objects) {
       stop.throwIfAborted();
@@ -132,7 +148,7 @@ export async function collectItems(cluster: Cluster, sink: ItemSink, options: Co
     resourcesDone++;
     options.onProgress?.({ items, resourcesDone, resourcesTotal: total });
   }
-  return { items };
+  return { items, resourcesTotal: total, missingNamespaces: namespaces.missing };
 
   async function* listSelected(cluster: Cluster, ref: ResourceRef, namespace: string | undefined, options: CollectOptions): AsyncIterable<KubeObject> {
     const selectors = options.orLabelSelectors.length ? options.orLabelSelectors : [options.labelSelector];
@@ -181,7 +197,8 @@ function noteRelated(scoped: ScopedResource, object: KubeObject, related: Relate
     if (volume) related.persistentVolumes.add(volume);
   } else if (gr === 'serviceaccounts') {
     related.serviceAccounts.add(`${object.metadata.namespace}/${object.metadata.name}`);
-  } else if (scoped.resource.group.includes('.')) {
+  } else if (scoped.resource.group.includes('.') && !isBuiltInGroup(scoped.resource.group)) {
+    // Built-in groups (rbac.authorization.k8s.io...) have no CRD to look up.
     related.customResourceGroups.add(gr);
   }
 }
@@ -190,6 +207,7 @@ interface NamespaceSelection {
   names: string[];
   objects: KubeObject[];
   excludedByLabel: Set<string>;
+  missing: MissingNamespace[];
 }
 
 /**
@@ -199,10 +217,12 @@ interface NamespaceSelection {
  */
 async function includedNamespaces(cluster: Cluster, scope: BackupScope, options: CollectOptions): Promise<NamespaceSelection> {
   const ref: ResourceRef = { group: '', version: 'v1', resource: 'namespaces', namespaced: false };
-  const selection: NamespaceSelection = { names: [], objects: [], excludedByLabel: new Set() };
+  const selection: NamespaceSelection = { names: [], objects: [], excludedByLabel: new Set(), missing: [] };
   try {
+    const existing: string[] = [];
     for await (const ns of cluster.list(ref, { limit: options.pageSize })) {
       const name = ns.metadata.name!;
+      existing.push(name);
       if (!scope.includesNamespace(name)) continue;
       if (ns.metadata.labels?.[LABELS.excludeFromBackup] === 'true' || ns.metadata.deletionTimestamp) {
         selection.excludedByLabel.add(name);
@@ -211,15 +231,27 @@ async function includedNamespaces(cluster: Cluster, scope: BackupScope, options:
       selection.names.push(name);
       selection.objects.push(ns);
     }
+    // Names, not patterns: a literal name that matches nothing is a mistake (Velero backs up nothing, silently).
+    const known = new Set(existing);
+    for (const name of scope.literalNamespaces) {
+      if (!known.has(name)) selection.missing.push({ name, close: closeNames(name, existing) });
+    }
   } catch (err) {
     const literal = scope.literalNamespaces;
     if (!(err instanceof KubeApiError && err.statusCode === 403) || literal.length === 0) throw err;
     options.logger.warn(`Cannot list namespaces (forbidden); backing up the named ones: ${literal.join(', ')}`);
     for (const name of literal) {
+      let unreadable = false;
       const ns = await cluster.get(ref, name).catch((e: unknown) => {
+        unreadable = true;
         options.results.error(`cannot read namespace ${name}: ${describeListError(e)}`, name);
         return undefined;
       });
+      if (!ns && !unreadable) {
+        // Without the right to list namespaces, none are offered as close names.
+        selection.missing.push({ name, close: [] });
+        continue;
+      }
       selection.names.push(name);
       if (ns) selection.objects.push(ns);
     }

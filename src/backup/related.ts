@@ -1,4 +1,5 @@
 import type { Cluster } from '../kube/cluster.js';
+import { KubeApiError } from '../kube/http.js';
 import type { Logger } from '../util/logger.js';
 import { errorMessage } from '../util/errors.js';
 import type { RunResults } from '../util/run-results.js';
@@ -24,6 +25,10 @@ const ROLES = 'clusterroles.rbac.authorization.k8s.io';
  * Velero's related-item actions for a namespace-subset backup: a PVC's PV, a custom resource's CRD, and the
  * ClusterRoleBindings naming a backed-up ServiceAccount with their ClusterRoles. Only resources the filters
  * keep are taken; an item that cannot be read is an error of the backup, not its end.
+ *
+ * These lookups are extras nobody asked for by name (include-cluster-resources is `auto`): a credential limited to
+ * some namespaces is refused them, and the namespaces it backs up are whole without them. So a 403 here is a warning
+ * naming what was skipped; anything else (a timeout, a 500) stays an error.
  */
 export async function* relatedClusterItems(
   cluster: Cluster,
@@ -33,13 +38,22 @@ export async function* relatedClusterItems(
   logger: Logger
 ): AsyncIterable<{ scoped: ScopedResource; object: KubeObject }> {
   const allowed = (gr: string) => scope.clusterScoped.find((c) => c.groupResource === gr);
+  const failed = (what: string, err: unknown) => {
+    if (isForbidden(err)) {
+      const message = `skipped ${what}: the credentials may not read it (forbidden), and include-cluster-resources is auto, so it is not required; a restore into a cluster without it needs it created there`;
+      results.warning(message);
+      logger.warn(message);
+    } else {
+      results.error(`cannot read ${what}: ${errorMessage(err)}`);
+    }
+  };
   const fetch = async (scoped: ScopedResource, name: string, why: string): Promise<KubeObject | undefined> => {
     try {
       const object = await cluster.get(resourceRefOf(scoped), name);
       if (!object) logger.warn(`${scoped.groupResource} ${name} (${why}) no longer exists`);
       return object;
     } catch (err) {
-      results.error(`cannot read ${scoped.groupResource} ${name} (${why}): ${errorMessage(err)}`);
+      failed(`${scoped.groupResource} ${name} (${why})`, err);
       return undefined;
     }
   };
@@ -55,9 +69,9 @@ export async function* relatedClusterItems(
   const crds = allowed(CRDS);
   if (crds) {
     for (const gr of [...related.customResourceGroups].sort()) {
-      // Built-in groups with dots (apps.k8s.io-style) have no CRD: a 404 is expected and silent.
+      // Aggregated APIs have no CRD: a 404 is expected and silent (built-in groups are never looked up).
       const object = await cluster.get(resourceRefOf(crds), gr).catch((err: unknown) => {
-        results.error(`cannot read CRD ${gr}: ${errorMessage(err)}`);
+        failed(`CRD ${gr} (the definition of backed-up custom resources)`, err);
         return undefined;
       });
       if (object) yield { scoped: crds, object };
@@ -77,7 +91,7 @@ export async function* relatedClusterItems(
         if (roleRef?.kind === 'ClusterRole') roleNames.add(roleRef.name);
       }
     } catch (err) {
-      results.error(`cannot list cluster role bindings of backed-up service accounts: ${errorMessage(err)}`);
+      failed('ClusterRoleBindings (and their ClusterRoles) of backed-up service accounts', err);
     }
     if (roles) {
       for (const name of [...roleNames].sort()) {
@@ -86,4 +100,8 @@ export async function* relatedClusterItems(
       }
     }
   }
+}
+
+function isForbidden(err: unknown): boolean {
+  return err instanceof KubeApiError && err.statusCode === 403;
 }

@@ -41,6 +41,8 @@ import { encodeVolumeCopies } from '../volumes/volume-copy-record.js';
 import { VolumeBackup } from './volume-backup.js';
 import { VolumeInventory } from './volume-inventory.js';
 import { volumeInfoEntries } from './volume-info.js';
+import { backupPhase } from './backup-outcome.js';
+import { claimsWithoutData, type ClaimWithoutData } from './claims-without-data.js';
 import type { VolumeCopyRecord } from '../volumes/volume-copy-record.js';
 
 export interface BackupContext {
@@ -67,6 +69,8 @@ export interface BackupResult {
   name: string;
   phase: BackupPhase;
   location: string;
+  /** The API server backed up (a URL, never credentials). */
+  cluster: string;
   startedAt: Date;
   completedAt: Date;
   expiration: Date;
@@ -80,6 +84,8 @@ export interface BackupResult {
   volumeCopies: readonly VolumeCopyRecord[];
   /** The CSI snapshots it took. */
   volumeSnapshots: readonly { namespace: string; claim: string; handle: string; driver: string; sizeBytes: number }[];
+  /** Claims whose objects are in the backup but whose data is not (neither copied nor snapshotted), with why. */
+  claimsWithoutData: readonly ClaimWithoutData[];
   /** Why the run failed, when phase is Failed. */
   failure?: string;
   /** Set when this run wrote nothing: a twin run of the same cron slot made (or is making) this backup. */
@@ -193,7 +199,7 @@ async function writeBackup(context: BackupContext, request: BackupRequest, { nam
   const progress = progressReporter(log, clock);
   const walkSignal = context.signal ? AbortSignal.any([uploadFailed.signal, context.signal]) : uploadFailed.signal;
   try {
-    await collectItems(cluster, sink, {
+    const walked = await collectItems(cluster, sink, {
       scope,
       labelSelector: settings.labelSelector && formatLabelSelector(settings.labelSelector),
       orLabelSelectors: settings.orLabelSelectors.map(formatLabelSelector),
@@ -210,8 +216,12 @@ async function writeBackup(context: BackupContext, request: BackupRequest, { nam
     await sink.writeDeferred(volumes.snapshots, snapshots?.scoped, name);
     await sink.writer.finish();
     await upload;
-    progress({ items: sink.writer.itemsWritten, resourcesDone: 1, resourcesTotal: 1 }, true);
-    phase = results.errorTotal > 0 ? 'PartiallyFailed' : 'Completed';
+    progress({ items: sink.writer.itemsWritten, resourcesDone: walked.resourcesTotal, resourcesTotal: walked.resourcesTotal }, true);
+    ({ phase, failure } = backupPhase({ items: sink.writer.itemsWritten, errors: results.errorTotal, missingNamespaces: walked.missingNamespaces, firstError: results.firstError }));
+    if (failure) {
+      results.error(`backup failed: ${failure}`, undefined, 'velero');
+      log.error(`Backup failed: ${failure}`);
+    }
   } catch (err) {
     sink.writer.abort(err instanceof Error ? err : new Error(String(err)));
     await upload.catch(() => undefined);
@@ -269,6 +279,7 @@ async function writeBackup(context: BackupContext, request: BackupRequest, { nam
     name,
     phase,
     location: store.url,
+    cluster: cluster.server,
     startedAt,
     completedAt,
     expiration,
@@ -280,6 +291,7 @@ async function writeBackup(context: BackupContext, request: BackupRequest, { nam
     itemsByNamespace: sink.byNamespace,
     volumeCopies: volumes.copies,
     volumeSnapshots: volumes.snapshots.map((t) => ({ namespace: t.namespace, claim: t.claim, handle: t.handle, driver: t.driver, sizeBytes: t.restoreSizeBytes })),
+    claimsWithoutData: claimsWithoutData({ claims: inventory.claims, copies: volumes.copies, snapshots: volumes.snapshots, skippedByPolicy: volumes.skippedByPolicy, snapshotSkips: volumes.snapshotSkips }),
     failure
   };
 }
@@ -308,6 +320,7 @@ function skippedResult(name: string, location: string, now: Date, existing: Kube
     name,
     phase: (status.phase as BackupPhase | undefined) ?? 'InProgress',
     location,
+    cluster: '',
     startedAt: at(status.startTimestamp),
     completedAt: at(status.completionTimestamp),
     expiration: at(status.expiration),
@@ -319,6 +332,7 @@ function skippedResult(name: string, location: string, now: Date, existing: Kube
     itemsByNamespace: new Map(),
     volumeCopies: [],
     volumeSnapshots: [],
+    claimsWithoutData: [],
     skipped: reason
   };
 }

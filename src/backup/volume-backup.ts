@@ -7,7 +7,7 @@ import type { ObjectStore } from '../storage/object-store.js';
 import { formatBytes } from '../util/byte-size.js';
 import { errorMessage } from '../util/errors.js';
 import { isJsonObject } from '../util/json.js';
-import type { Logger } from '../util/logger.js';
+import { logProgressLine, type Logger } from '../util/logger.js';
 import type { RunResults } from '../util/run-results.js';
 import { rfc3339 } from '../velero/time.js';
 import { DATA_MOVER_START_TIMEOUT_MS, withDataMoverPod, type VolumeAccess } from '../volumes/data-mover-pod.js';
@@ -304,14 +304,17 @@ export class VolumeBackup {
           signal,
           compressionLevel: this.options.compressionLevel,
           encrypt: this.options.encryptor?.stage(),
-          onProgress: (bytes) => log.info(`Volume ${what}: ${formatBytes(bytes)} read (${rate(bytes, started, clock())})`)
+          onProgress: (bytes) => logProgressLine(log, `Volume ${what}: ${formatBytes(bytes)} read (${rate(bytes, started, clock())})`),
+          onBytes: (bytes) => log.progress?.({ what: 'volume bytes', volume: what, done: bytes })
         });
       });
+      log.progress?.({ what: 'volume bytes', volume: what, done: digests!.tar.bytes, finished: true });
       const done = clock();
       log.info(`Volume ${what} copied: ${formatBytes(digests!.tar.bytes)} in ${((done.getTime() - started.getTime()) / 1000).toFixed(1)} s (${rate(digests!.tar.bytes, started, done)}), stored as ${formatBytes(digests!.stored.bytes)}`);
       this.records.push({ ...base, result: 'succeeded', tar: digests!.tar, stored: digests!.stored, completionTimestamp: rfc3339(done) });
       return 'copied';
     } catch (err) {
+      log.progress?.({ what: 'volume bytes', volume: what, done: 0, finished: true });
       if (signal.aborted) throw signal.reason;
       if (retryable?.(err)) return 'no-tar';
       this.fail(namespace, volume, pod, errorMessage(err), base);

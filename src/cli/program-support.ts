@@ -10,7 +10,9 @@ import { runHolder } from '../settings/run-identity.js';
 import { parseConnectionSettings, type ConnectionSettings, type ProcessContext } from '../settings/settings.js';
 import { InputError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
-import { terminalLogger } from './terminal-logger.js';
+import { flagOrigin } from './flag-defaults.js';
+import { commandOutput, type TerminalStream } from './progress-bar.js';
+import { verbosityOf } from './terminal-logger.js';
 
 export interface CliIo {
   out: (line: string) => void;
@@ -21,10 +23,16 @@ export interface CliIo {
   setExitCode?: (code: number) => void;
   /** Aborted on Ctrl-C / SIGTERM: the run stops taking work and cleans up (lease, uploads, temp files). */
   signal?: AbortSignal;
+  /** Whether stderr is a terminal: where a progress bar can be drawn instead of periodic lines. */
+  stderrIsTerminal?: boolean;
+  /** The stream under `err`, where a progress bar is drawn when it is a terminal. */
+  stderr?: TerminalStream;
+  /** Asks the person at the terminal and returns the answer; absent when stdin is no terminal (nobody to ask). */
+  ask?: (question: string) => Promise<string>;
 }
 
 /** Every input is a flag of the same name; a few keys (the CLI's own arguments) are not inputs and stay as they are. */
-const FLAG_NAMES = new Set(['kubeconfig', 'backup-name', 'restore-name', ...ALL_INPUTS.map((i) => i.name)]);
+const FLAG_NAMES = new Set(['kubeconfig', 'backup-name', 'restore-name', 'output', ...ALL_INPUTS.map((i) => i.name)]);
 
 export function flagLabel(input: string): string {
   return FLAG_NAMES.has(input) ? `--${input}` : input;
@@ -40,9 +48,25 @@ export function cliAction<A extends unknown[]>(io: CliIo, handler: (...args: A) 
       const status = await handler(...args);
       if (status) io.setExitCode?.(status);
     } catch (err) {
-      throw err instanceof InputError ? err.relabel(flagLabel) : err;
+      if (!(err instanceof InputError)) throw err;
+      // Commander passes the command last: it knows which flags came from a variable or the config file.
+      const command = args[args.length - 1] instanceof Command ? (args[args.length - 1] as Command) : undefined;
+      throw err.relabel((input) => {
+        const origin = flagOrigin(command, input);
+        return origin ? `${flagLabel(input)} (from ${origin})` : flagLabel(input);
+      });
     }
   };
+}
+
+/**
+ * The exit status scripts rely on, as Velero's: 0 Completed, 2 PartiallyFailed (1 with fail-on-partial, which
+ * asks for exactly that), 1 Failed. Bad input exits 1 before any run.
+ */
+export function exitStatusOf(phase: string, failOnPartial: boolean): number {
+  if (phase === 'Completed') return 0;
+  if (phase === 'PartiallyFailed') return failOnPartial ? 1 : 2;
+  return 1;
 }
 
 /** What a command that talks to a cluster gets: its flags as inputs, the connection, a logger honouring --verbose. */
@@ -53,18 +77,33 @@ export interface CommandContext {
   /** Who this run is (user@host, or the workflow run), shown to a run that has to wait for the location's lease. */
   holder: string;
   signal?: AbortSignal;
+  /** Ends the progress bar (with `progressBar`), so the result printed next starts on a line of its own. */
+  finishProgress: () => void;
 }
 
-/** Parses the connection flags (every input checked before connecting), connects, runs, and always disconnects. */
-export async function withConnection(io: CliIo, options: Record<string, unknown>, parse: (context: CommandContext) => (ports: Ports) => Promise<number | void>): Promise<number | void> {
+/**
+ * Parses the connection flags (every input checked before connecting), connects, runs, and always disconnects.
+ * `progressBar`: progress shows as a live bar when stderr is a terminal (backup create, restore create).
+ */
+export async function withConnection(
+  io: CliIo,
+  options: Record<string, unknown>,
+  parse: (context: CommandContext) => (ports: Ports) => Promise<number | void>,
+  { progressBar = false }: { progressBar?: boolean } = {}
+): Promise<number | void> {
   const reader = flagReader(options, io.cwd);
   const connection = parseConnectionSettings(reader, processContext(io), options.kubeconfig as string | undefined);
-  const work = parse({ reader, connection, logger: terminalLogger(io, options.verbose === true), holder: runHolder(io.env, localHost()), signal: io.signal });
-  const ports = await connect(connection);
+  const { logger, finishProgress } = commandOutput(io, verbosityOf(options), progressBar);
   try {
-    return await work(ports);
+    const work = parse({ reader, connection, logger, holder: runHolder(io.env, localHost()), signal: io.signal, finishProgress });
+    const ports = await connect(connection);
+    try {
+      return await work(ports);
+    } finally {
+      ports.cluster.close?.();
+    }
   } finally {
-    ports.cluster.close?.();
+    finishProgress();
   }
 }
 
@@ -76,13 +115,16 @@ export async function withConnection(io: CliIo, options: Record<string, unknown>
 export function flagReader(options: Record<string, unknown>, cwd: string): InputReader {
   const values: Record<string, string | undefined> = {};
   for (const [key, value] of Object.entries(options)) {
-    if (key === 'kubeconfig' || key === 'verbose') continue;
+    if (NOT_INPUTS.has(key)) continue;
     const name = key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
     if (typeof value === 'string') values[name] = KEY_FILE_INPUTS.has(name) ? keyFile(name, value, cwd) : value;
     else if (value === true) values[name] = 'true';
   }
   return mapReader(values);
 }
+
+/** The CLI's own flags, not inputs (commander's names for them). */
+const NOT_INPUTS = new Set(['kubeconfig', 'verbose', 'quiet', 'output', 'details']);
 
 /** Inputs that are key content in the action and a file on the command line. */
 const KEY_FILE_INPUTS = new Set(ALL_INPUTS.filter((i) => i.fileOnCli).map((i) => i.name));
@@ -99,7 +141,8 @@ function keyFile(input: string, value: string, cwd: string): string {
     return fs.readFileSync(file, 'utf8');
   } catch (err) {
     const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'there is no such file' : (err as Error).message;
-    throw new InputError(input, `cannot read the key file '${file}': ${reason}`, 'Pass the path of the key file');
+    const what = input === 's3-ca-cert' ? 'certificate' : 'key';
+    throw new InputError(input, `cannot read the ${what} file '${file}': ${reason}`, `Pass the path of the ${what} file`);
   }
 }
 
@@ -121,15 +164,21 @@ export function withLocationFlags(command: Command): Command {
 /** Flags for verbs that talk to a cluster and a location. */
 export function withConnectionFlags(command: Command): Command {
   command.addOption(new Option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)'));
-  command.addOption(new Option('--verbose', 'also log debug lines'));
-  return withInputFlags(command, CONNECTION_INPUTS);
+  return withInputFlags(withVerbosityFlags(command), CONNECTION_INPUTS);
+}
+
+/** `--quiet` and `--verbose`, for verbs that run something long. */
+export function withVerbosityFlags(command: Command): Command {
+  command.addOption(new Option('-q, --quiet', 'print only warnings, errors and the result'));
+  command.addOption(new Option('-v, --verbose', 'also print a line per object and debug lines'));
+  return command;
 }
 
 /** Adds each input as a flag (`--name <value>`, or `--name` for switches), once even when listed twice. */
 export function withInputFlags(command: Command, inputs: readonly InputSpec[]): Command {
   const seen = new Set(command.options.map((o) => o.long));
   for (const input of inputs) {
-    if (seen.has(`--${input.name}`)) continue;
+    if (input.actionOnly || seen.has(`--${input.name}`)) continue;
     seen.add(`--${input.name}`);
     command.addOption(new Option(input.flag ? `--${input.name}` : `--${input.name} <value>`, input.description));
   }

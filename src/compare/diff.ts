@@ -12,8 +12,11 @@ import type { KubeObject } from '../model/kube-object.js';
 export interface FieldChange {
   /** `spec.replicas`, `metadata.labels["app.kubernetes.io/name"]`, `spec.template.spec.containers[0].image`. */
   path: string;
-  /** `add`: the live object lacks the field; `replace`: it has another value. */
-  op: 'add' | 'replace';
+  /**
+   * `add`: the live object lacks the field; `replace`: it has another value; `remove`: only the live object has it
+   * (reported by drift alone, see liveOnlyFields: a restore leaves such fields as they are).
+   */
+  op: 'add' | 'replace' | 'remove';
   /** The live value (replace, unmasked). */
   from?: unknown;
   /** The backed-up value (unmasked). */
@@ -72,8 +75,46 @@ function walk(desired: unknown, live: unknown, path: Segment[], out: FieldChange
   out.push(change);
 }
 
-/** A change in words for logs and reports; masked values read "changed"/"added". */
+/**
+ * Maps whose keys people add by hand and the API server never fills in: a key only the live object has is a change
+ * made since the backup. Elsewhere a live-only field is most often a default the server added, so drift would be
+ * noise; isUnchanged ignores live-only fields everywhere, as a restore must.
+ */
+const USER_KEYED_MAPS: readonly (readonly string[])[] = [['metadata', 'labels'], ['data'], ['binaryData']];
+
+/**
+ * The keys of USER_KEYED_MAPS that only the live object has: what a drift report adds to diffForUpdate's changes,
+ * so a label or ConfigMap key added live since the backup is drift. Values as diffForUpdate masks them.
+ */
+export function liveOnlyFields(desired: KubeObject, live: KubeObject): FieldChange[] {
+  const normalizedDesired = normalizeForComparison(desired);
+  const normalizedLive = normalizeForComparison(live);
+  const changes: FieldChange[] = [];
+  for (const mapPath of USER_KEYED_MAPS) {
+    const liveMap = valueAt(normalizedLive, mapPath);
+    if (!isJsonObject(liveMap)) continue;
+    const desiredMap = valueAt(normalizedDesired, mapPath);
+    for (const [key, value] of Object.entries(liveMap)) {
+      if (isJsonObject(desiredMap) && key in desiredMap) continue;
+      const path: Segment[] = [...mapPath, key];
+      const change: FieldChange = { path: formatPath(path), op: 'remove' };
+      if (mayShowValues(desired.apiVersion, desired.kind, path, normalizedDesired, normalizedLive, undefined, value)) change.from = value;
+      else change.masked = true;
+      changes.push(change);
+    }
+  }
+  return changes;
+}
+
+function valueAt(object: unknown, path: readonly string[]): unknown {
+  let value = object;
+  for (const key of path) value = isJsonObject(value) ? value[key] : undefined;
+  return value;
+}
+
+/** A change in words for logs and reports; masked values read "changed"/"added"/"only live". */
 export function describeChange(change: FieldChange): string {
+  if (change.op === 'remove') return change.masked ? `${change.path} only live` : `${change.path}: ${show(change.from)} only live`;
   if (change.masked) return `${change.path} ${change.op === 'add' ? 'added' : 'changed'}`;
   return `${change.path}: ${change.op === 'add' ? '(unset)' : show(change.from)} → ${show(change.to)}`;
 }

@@ -79,6 +79,20 @@ export interface ExecResult {
   stderr: string;
 }
 
+/** One permission, as RBAC and SelfSubjectAccessReview name it. */
+export interface AccessCheck {
+  verb: string;
+  /** '' for the core group, '*' for every group. */
+  group: string;
+  /** Plural, or '*' for every resource. */
+  resource: string;
+  subresource?: string;
+  /** One object; unset: any. */
+  name?: string;
+  /** Unset: cluster-wide (every namespace, for a namespaced resource). */
+  namespace?: string;
+}
+
 /**
  * The Kubernetes port. The engine sees clusters only through this; the real implementation is KubeCluster,
  * which moves raw JSON over the API server's REST interface.
@@ -99,4 +113,6 @@ export interface Cluster {
   /** Missing objects are not an error (returns false). */
   delete(ref: ResourceRef, name: string, options?: WriteOptions & { propagationPolicy?: 'Foreground' | 'Background' | 'Orphan' }): Promise<boolean>;
   exec(target: ExecTarget, command: string[], options?: ExecOptions): Promise<ExecResult>;
+  /** Whether these credentials may do each check (SelfSubjectAccessReview, which every user may create), in order. */
+  reviewAccess(checks: readonly AccessCheck[]): Promise<boolean[]>;
 }

@@ -2,6 +2,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import pLimit from 'p-limit';
 import { InputError, errorMessage } from '../util/errors.js';
 import type {
+  AccessCheck,
   Cluster,
   DiscoveryResult,
   ExecOptions,
@@ -14,6 +15,7 @@ import type {
 } from './cluster.js';
 import { parseGroups, parseResources, type ApiGroupListDoc, type ApiResourceListDoc, type ApiVersionsDoc } from './discovery.js';
 import { execInContainer } from './exec.js';
+import { itemsOfPages } from './paged-list.js';
 import { KubeApiError, KubeConnectionError, KubeHttpClient } from './http.js';
 import { apiVersionOf, groupVersionPath, resourcePath } from './paths.js';
 import type { KubeObject } from '../model/kube-object.js';
@@ -108,13 +110,8 @@ export class KubeCluster implements Cluster {
     return { items, continueToken: doc.metadata?.continue || undefined, resourceVersion: doc.metadata?.resourceVersion };
   }
 
-  async *list(ref: ResourceRef, options: ListOptions = {}): AsyncIterable<KubeObject> {
-    let token: string | undefined;
-    do {
-      const page = await this.listPage(ref, options, token);
-      yield* page.items;
-      token = page.continueToken;
-    } while (token);
+  list(ref: ResourceRef, options: ListOptions = {}): AsyncIterable<KubeObject> {
+    return itemsOfPages((token) => this.listPage(ref, options, token));
   }
 
   async get(ref: ResourceRef, name: string, namespace?: string): Promise<KubeObject | undefined> {
@@ -154,6 +151,24 @@ export class KubeCluster implements Cluster {
 
   exec(target: ExecTarget, command: string[], options?: ExecOptions): Promise<ExecResult> {
     return execInContainer(this.kc, target, command, options, (t) => this.whyNoExec(t));
+  }
+
+  async reviewAccess(checks: readonly AccessCheck[]): Promise<boolean[]> {
+    const limit = pLimit(this.discoveryConcurrency);
+    return Promise.all(
+      checks.map((check) =>
+        limit(async () => {
+          const review = await this.http.request<{ status?: { allowed?: boolean } }>('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
+            body: {
+              apiVersion: 'authorization.k8s.io/v1',
+              kind: 'SelfSubjectAccessReview',
+              spec: { resourceAttributes: { verb: check.verb, group: check.group, resource: check.resource, subresource: check.subresource, name: check.name, namespace: check.namespace } }
+            }
+          });
+          return review.status?.allowed === true;
+        })
+      )
+    );
   }
 
   /** Why exec into a container is refused, when the pod itself can tell. */

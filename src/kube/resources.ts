@@ -1,5 +1,6 @@
 import type { ApiGroup, ApiResource, DiscoveryResult } from './cluster.js';
 import type { ResourceRef } from '../model/resource-ref.js';
+import { editDistance } from '../util/close-names.js';
 
 export interface ScopedResource {
   /** At the version the backup stores as preferred. */
@@ -88,22 +89,7 @@ export function resourceSuggestion(raw: string, candidates: readonly ScopedResou
   const wanted = raw.toLowerCase();
   const close = candidates
     .map((c) => c.groupResource)
-    .filter((gr) => distance(gr.split('.')[0]!, wanted.split('.')[0]!) <= 2)
+    .filter((gr) => editDistance(gr.split('.')[0]!, wanted.split('.')[0]!) <= 2)
     .slice(0, 3);
   return close.length ? `Did you mean ${close.join(' or ')}?` : "Use resource.group names as 'kubectl api-resources' lists them, or '*'";
-}
-
-/** Levenshtein distance, for "did you mean". */
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-      previous = current;
-    }
-  }
-  return row[b.length]!;
 }

@@ -27,13 +27,7 @@ export async function chooseBackup(store: ObjectStore, choice: BackupChoice, inp
       return { name: choice.name, backup: stored.backup };
     }
     if (stored.state === 'corrupt') throw new InputError(input, `backup '${choice.name}' cannot be read: ${stored.problem}`);
-    const existing = await completedBackups(store);
-    const unfinished = await folderHoldsObjects(store, backupKeys(choice.name).folder);
-    throw new InputError(
-      input,
-      `no backup named '${choice.name}' in ${store.url}${unfinished ? ' (its folder holds an unfinished backup)' : ''}`,
-      existing.length ? `Backups there, newest first: ${existing.slice(0, 15).map((b) => b.name).join(', ')}${existing.length > 15 ? ', …' : ''}` : 'The location holds no complete backup'
-    );
+    throw await noSuchBackup(store, choice.name, input);
   }
   const candidates = (await completedBackups(store)).filter((b) => statusOf(b.backup).phase === 'Completed');
   const matching = choice.kind === 'schedule' ? candidates.filter((b) => b.backup.metadata.labels?.[LABELS.scheduleName] === choice.schedule) : candidates;
@@ -43,6 +37,20 @@ export async function chooseBackup(store: ObjectStore, choice: BackupChoice, inp
     throw new InputError(choice.kind === 'schedule' ? 'from-schedule' : input, `no Completed backup ${what} in ${store.url}`.replace('  ', ' '), candidates.length ? `Completed backups there: ${candidates.slice(0, 15).map((b) => b.name).join(', ')}` : 'Run a backup first');
   }
   return newest;
+}
+
+/**
+ * The error for a name with no readable velero-backup.json, listing the backups there are. "Unfinished" is said only
+ * when the folder really holds files (a crashed or running backup), never of a name that was never used.
+ */
+export async function noSuchBackup(store: ObjectStore, name: string, input: string): Promise<InputError> {
+  const existing = await completedBackups(store);
+  const unfinished = await folderHoldsObjects(store, backupKeys(name).folder);
+  return new InputError(
+    input,
+    `no backup named '${name}' in ${store.url}${unfinished ? ' (its folder holds an unfinished backup)' : ''}`,
+    existing.length ? `Backups there, newest first: ${existing.slice(0, 15).map((b) => b.name).join(', ')}${existing.length > 15 ? ', …' : ''}` : 'The location holds no complete backup'
+  );
 }
 
 /** Complete backups, newest first by start time (then name). */
@@ -56,7 +64,7 @@ async function completedBackups(store: ObjectStore): Promise<ChosenBackup[]> {
 }
 
 /** Whether anything at all is stored under `folder`: an unfinished backup, as opposed to no backup of that name. */
-async function folderHoldsObjects(store: ObjectStore, folder: string): Promise<boolean> {
+export async function folderHoldsObjects(store: ObjectStore, folder: string): Promise<boolean> {
   for await (const _ of store.list(folder)) return true;
   return false;
 }

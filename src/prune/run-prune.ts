@@ -1,37 +1,21 @@
 import type { Cluster } from '../kube/cluster.js';
 import type { LocationPolicy } from '../settings/backup-settings.js';
 import type { PruneSettings } from '../settings/lifecycle-settings.js';
-import { leftAloneReason, readStoredBackup, recordOwner, statusOf, type LocationIdentity, type StoredBackup } from '../persistence/stored-backups.js';
-import { BACKUPS_FOLDER, backupKeys, nameOfFolder, restoreKeys } from '../storage/layout.js';
-import { LeaseLostError, withLease, type Lease, type LeaseOptions } from '../coordination/lease.js';
-import { readText, type ObjectInfo, type ObjectStore } from '../storage/object-store.js';
-import { BACKUP_REF } from '../velero/backup-crd.js';
-import { DeleteRefusedError, errorMessage, InputError } from '../util/errors.js';
+import { readStoredBackup, type StoredBackup } from '../persistence/stored-backups.js';
+import { BACKUPS_FOLDER, nameOfFolder } from '../storage/layout.js';
+import { withLease, type Lease, type LeaseOptions } from '../coordination/lease.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import { errorMessage, InputError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { completeCandidate } from './candidates.js';
 import { clearDebris, type DebrisReport } from './debris.js';
+import { deleteStoredBackup, listAll, pruneMarkerKey, type DeletedBackup } from './delete-backup.js';
 import { planPrune, type DeleteReason, type KeepReason, type PruneCandidate } from './plan.js';
-import { indexRestores, type RestoreIndex } from './restores.js';
+import { indexRestores } from './restores.js';
 import { ClusterSnapshotDeleter, type SnapshotDeleter, type SnapshotDeletion, type SnapshotWaits } from './snapshot-deleter.js';
-import { readSnapshotInventory, type CsiSnapshotRef } from './snapshots.js';
 import type { KubeObject } from '../model/kube-object.js';
-import { LABELS } from '../velero/vocabulary.js';
 
-/**
- * Written into a backup folder before a prune deletes anything of it, deleted last: an unfinished folder holding it
- * is an interrupted prune, finished by the next one at once rather than after the grace period. Velero ignores
- * unknown files in a backup folder.
- */
-export function pruneMarkerKey(name: string): string {
-  return `${backupKeys(name).folder}kube-backup-pruning.json`;
-}
-
-/** The prune marker's content: why the folder is being deleted, and the snapshots already deleted (by handle). */
-interface PruneMarker {
-  reason?: string;
-  expiration?: string;
-  snapshotsDeleted?: string[];
-}
+export { pruneMarkerKey } from './delete-backup.js';
 
 export interface PruneContext {
   store: ObjectStore;
@@ -56,22 +40,9 @@ export interface PruneRequest {
   location: LocationPolicy;
 }
 
-export interface PrunedBackup {
-  name: string;
+/** A backup prune deleted: for one reason of its own (expired, unfinished). */
+export interface PrunedBackup extends DeletedBackup {
   reason: DeleteReason;
-  phase?: string;
-  expiration?: string;
-  scheduleName?: string;
-  /** Restores made from it (their velero-restore.json names it), deleted with it. */
-  restores: string[];
-  objects: number;
-  bytes: number;
-  /** Whether the cluster's Backup object was deleted too. */
-  recordDeleted: boolean;
-  /** Why a Backup object of that name was left in the cluster: it is not (or may not be) this location's. */
-  recordLeftAlone?: string;
-  /** Its CSI snapshots (from its volumeinfo), deleted before any of its files (with dry-run: that would be). */
-  snapshots: SnapshotDeletion[];
 }
 
 /** A backup prune could not delete (or finish deleting); the next prune tries again. */
@@ -213,190 +184,53 @@ async function pruneBackups(
     if (decision.action !== 'delete') continue;
     context.signal?.throwIfAborted();
     lease?.assertHeld();
-    const backup = backups.get(decision.name);
-    const status = backup ? statusOf(backup) : undefined;
-    const pruned: PrunedBackup = {
-      name: decision.name,
-      reason: decision.reason,
-      phase: status?.phase,
-      expiration: status?.expiration,
-      scheduleName: backup?.metadata.labels?.[LABELS.scheduleName],
-      restores: restores.byBackup.get(decision.name) ?? [],
-      objects: 0,
-      bytes: 0,
-      recordDeleted: false,
-      snapshots: []
-    };
-    try {
-      const inventory = await readSnapshotInventory(store, decision.name, backup, location.name);
-      for (const message of inventory.warnings) warn(message);
-      if (inventory.blocked) {
-        result.kept.push({ name: decision.name, reason: 'snapshots', detail: inventory.blocked });
-        logger.info(`Kept backup ${decision.name}: ${inventory.blocked}`);
-        continue;
+    const outcome = await deleteStoredBackup(
+      {
+        store,
+        cluster: context.cluster,
+        logger,
+        signal: context.signal,
+        deleter,
+        restores,
+        location: { name: location.name, url: store.url },
+        veleroNamespace: settings.veleroNamespace,
+        dryRun: settings.dryRun,
+        assertHeld: () => lease?.assertHeld(),
+        warn
+      },
+      { name: decision.name, reason: decision.reason, backup: backups.get(decision.name) }
+    );
+    switch (outcome.result) {
+      case 'deleted': {
+        const pruned = { ...outcome.deleted, reason: decision.reason };
+        result.deleted.push(pruned);
+        result.freedBytes += pruned.bytes;
+        const what = decision.reason === 'expired' ? `expired ${pruned.expiration}` : 'unfinished';
+        const snapshotCount = pruned.snapshots.length ? ` and ${pruned.snapshots.length} CSI snapshots` : '';
+        const extra = (pruned.restores.length ? ` and ${pruned.restores.length} restores` : '') + snapshotCount;
+        logger.info(`${settings.dryRun ? 'Would delete' : 'Deleted'} backup ${decision.name} (${what})${extra}: ${pruned.objects} objects, ${pruned.bytes} bytes`);
+        break;
       }
-      if (settings.dryRun && inventory.csi.length) {
-        const unavailable = await deleter.unavailable();
-        if (unavailable) warn(`Backup ${decision.name}: its ${inventory.csi.length} CSI snapshots could not be deleted now (${unavailable}), so a prune would keep it`);
-      }
-      await deleteBackup(context, deleter, pruned, inventory.csi, restores, settings.dryRun, () => lease?.assertHeld());
-      if (!settings.dryRun && context.cluster) {
-        const outcome = await deleteRecord(context.cluster, decision.name, settings.veleroNamespace, { name: location.name, url: store.url }, warn);
-        pruned.recordDeleted = outcome === 'deleted';
-        if (typeof outcome === 'object') {
-          pruned.recordLeftAlone = outcome.leftAlone;
-          logger.info(`Left Backup ${settings.veleroNamespace}/${decision.name} alone: ${outcome.leftAlone}`);
-        }
-      }
-      result.deleted.push(pruned);
-      result.freedBytes += pruned.bytes;
-      const what = decision.reason === 'expired' ? `expired ${pruned.expiration}` : 'unfinished';
-      const snapshotCount = pruned.snapshots.length ? ` and ${pruned.snapshots.length} CSI snapshots` : '';
-      const extra = (pruned.restores.length ? ` and ${pruned.restores.length} restores` : '') + snapshotCount;
-      logger.info(`${settings.dryRun ? 'Would delete' : 'Deleted'} backup ${decision.name} (${what})${extra}: ${pruned.objects} objects, ${pruned.bytes} bytes`);
-    } catch (err) {
-      if (err instanceof LeaseLostError) throw err;
-      if (err instanceof DeleteRefusedError) {
+      case 'kept-for-snapshots':
+        result.kept.push({ name: decision.name, reason: 'snapshots', detail: outcome.detail });
+        logger.info(`Kept backup ${decision.name}: ${outcome.detail}`);
+        break;
+      case 'kept-for-retention': {
         // Retention is the store doing its job, not a failed run: the backup goes once its retention ends.
-        // velero-backup.json goes first: once it is gone, the backup was partly deleted before the refusal.
-        const recordGone = (await store.head(backupKeys(decision.name).metadata).catch(() => 'unknown')) === undefined;
-        const partly = recordGone ? ' (partly deleted; the next prune finishes it)' : '';
-        // Untouched: leave it as it was, without the marker that says a prune is under way.
-        if (!recordGone) await store.deleteMany([pruneMarkerKey(decision.name)]).catch(() => undefined);
-        result.kept.push({ name: decision.name, reason: 'retention', detail: `${err.key} is under retention: ${err.retention}${partly}` });
-        logger.warn(`Kept backup ${decision.name}: the store refuses to delete ${err.key} (${err.retention}); a prune after its retention ends deletes it${partly}`);
-        continue;
+        const partly = outcome.partly ? ' (partly deleted; the next prune finishes it)' : '';
+        result.kept.push({ name: decision.name, reason: 'retention', detail: `${outcome.key} is under retention: ${outcome.retention}${partly}` });
+        logger.warn(`Kept backup ${decision.name}: the store refuses to delete ${outcome.key} (${outcome.retention}); a prune after its retention ends deletes it${partly}`);
+        break;
       }
-      if (err instanceof SnapshotsNotDeletedError) {
-        result.failures.push({ name: decision.name, message: err.message, snapshots: err.snapshots });
-        logger.error(`Kept backup ${decision.name}, files and all; the next prune tries again: ${err.message}`);
-        continue;
-      }
-      result.failures.push({ name: decision.name, message: errorMessage(err) });
-      logger.error(`Could not delete backup ${decision.name}; the next prune finishes it: ${errorMessage(err)}`);
+      case 'failed':
+        if (outcome.snapshots) {
+          result.failures.push({ name: decision.name, message: outcome.message, snapshots: outcome.snapshots });
+          logger.error(`Kept backup ${decision.name}, files and all; the next prune tries again: ${outcome.message}`);
+        } else {
+          result.failures.push({ name: decision.name, message: outcome.message });
+          logger.error(`Could not delete backup ${decision.name}; the next prune finishes it: ${outcome.message}`);
+        }
+        break;
     }
   }
 }
-
-/** A backup whose CSI snapshots were not all deleted: none of its files is. */
-class SnapshotsNotDeletedError extends Error {
-  constructor(readonly snapshots: SnapshotDeletion[]) {
-    const failed = snapshots.filter((s) => s.result === 'failed');
-    const reasons = [...new Set(failed.map((s) => s.message ?? 'unknown'))];
-    super(`${failed.length} of its ${snapshots.length} CSI snapshots could not be deleted, so none of its files was: ${reasons.join('; ')}`);
-    this.name = 'SnapshotsNotDeletedError';
-  }
-}
-
-/** Deletes (or, in a dry run, measures) one backup folder, its CSI snapshots and the restores made from it, in the safe order. */
-async function deleteBackup(
-  context: PruneContext,
-  deleter: SnapshotDeleter,
-  pruned: PrunedBackup,
-  snapshots: readonly CsiSnapshotRef[],
-  restores: RestoreIndex,
-  dryRun: boolean,
-  /** Throws once the lease is lost (taken over, or expired in a stall): checked before every deletion. */
-  assertHeld: () => void
-): Promise<void> {
-  const { store } = context;
-  const keys = backupKeys(pruned.name);
-  const folder = await listAll(store, keys.folder);
-  const restoreObjects = await Promise.all(pruned.restores.map(async (name) => ({ name, objects: await listAll(store, restoreKeys(name).folder) })));
-  for (const objects of [folder, ...restoreObjects.map((r) => r.objects)]) {
-    pruned.objects += objects.length;
-    pruned.bytes += objects.reduce((sum, o) => sum + o.size, 0);
-  }
-  const marker = pruneMarkerKey(pruned.name);
-  const markerBody: PruneMarker = { reason: pruned.reason, expiration: pruned.expiration };
-  let markerThere = folder.some((o) => o.key === marker);
-  const putMarker = async () => {
-    await store.put(marker, `${JSON.stringify(markerBody, null, 2)}\n`, { contentType: 'application/json' });
-    markerThere = true;
-  };
-  const earlier = snapshots.length && markerThere ? await readMarker(store, marker) : {};
-  const deletedBefore = new Set(earlier.snapshotsDeleted ?? []);
-  if (deletedBefore.size) markerBody.snapshotsDeleted = [...deletedBefore];
-
-  // The snapshots first: a backup whose snapshots cannot all be deleted keeps every file, so the next prune finds
-  // them again; none is ever left without a backup naming it.
-  for (const snapshot of snapshots) {
-    const base = { handle: snapshot.handle, driver: snapshot.driver, ...(snapshot.claim ? { claim: snapshot.claim } : {}) };
-    if (deletedBefore.has(snapshot.handle)) {
-      pruned.snapshots.push({ ...base, result: 'already-gone', message: 'deleted by an earlier prune' });
-      continue;
-    }
-    if (dryRun) {
-      pruned.snapshots.push({ ...base, result: 'would-delete' });
-      continue;
-    }
-    context.signal?.throwIfAborted();
-    assertHeld();
-    const outcome = await deleter.delete(pruned.name, snapshot, context.signal);
-    pruned.snapshots.push(outcome);
-    if (outcome.result === 'deleted' || outcome.result === 'already-gone') {
-      markerBody.snapshotsDeleted = [...(markerBody.snapshotsDeleted ?? []), snapshot.handle];
-      await putMarker();
-    }
-  }
-  if (pruned.snapshots.some((s) => s.result === 'failed')) throw new SnapshotsNotDeletedError(pruned.snapshots);
-  if (dryRun) return;
-
-  if (!markerThere) await putMarker();
-  const deleteKeys = async (keysToDelete: string[]) => {
-    assertHeld();
-    await store.deleteMany(keysToDelete);
-  };
-  if (folder.some((o) => o.key === keys.metadata)) await deleteKeys([keys.metadata]);
-  for (const restore of restoreObjects) {
-    const record = restoreKeys(restore.name).metadata;
-    await deleteKeys(restore.objects.map((o) => o.key).filter((key) => key !== record));
-    await deleteKeys([record]);
-  }
-  await deleteKeys(folder.map((o) => o.key).filter((key) => key !== keys.metadata && key !== marker));
-  await deleteKeys([marker]);
-  restores.byBackup.delete(pruned.name);
-}
-
-/**
- * Deletes the cluster's Backup object of a pruned backup, if it is this location's (its name and its URL: see
- * recordOwner); a record of the same backup name from another location, or one that does not say which location it
- * came from (Velero's, an older version's), is left alone and said so. Failing to delete is a warning: the next
- * sync deletes a record of this location whose folder is gone.
- */
-async function deleteRecord(
-  cluster: Cluster,
-  name: string,
-  namespace: string,
-  location: LocationIdentity,
-  warn: (message: string) => void
-): Promise<'deleted' | 'absent' | { leftAlone: string }> {
-  try {
-    const record = await cluster.get(BACKUP_REF, name, namespace);
-    if (!record) return 'absent';
-    const owner = recordOwner(record, location);
-    if (owner.owner !== 'this-location') return { leftAlone: leftAloneReason(owner, location) };
-    return (await cluster.delete(BACKUP_REF, name, { namespace })) ? 'deleted' : 'absent';
-  } catch (err) {
-    // A cluster without the Backup CRD answers 404, which get() already maps to undefined.
-    warn(`Backup ${name}: could not delete its Backup object in namespace ${namespace}: ${errorMessage(err)}`);
-    return 'absent';
-  }
-}
-
-/** The marker an earlier, interrupted prune left; one that cannot be read names no snapshot (they are tried again). */
-async function readMarker(store: ObjectStore, key: string): Promise<PruneMarker> {
-  try {
-    const parsed = JSON.parse(await readText(store, key)) as PruneMarker;
-    return { snapshotsDeleted: Array.isArray(parsed?.snapshotsDeleted) ? parsed.snapshotsDeleted.filter((h): h is string => typeof h === 'string') : [] };
-  } catch {
-    return {};
-  }
-}
-
-async function listAll(store: ObjectStore, prefix: string): Promise<ObjectInfo[]> {
-  const objects: ObjectInfo[] = [];
-  for await (const info of store.list(prefix)) objects.push(info);
-  return objects;
-}
-

@@ -5,6 +5,7 @@ import type { ObjectStore } from '../storage/object-store.js';
 import { errorMessage, NotFoundError } from '../util/errors.js';
 import { isJsonObject } from '../util/json.js';
 import { LABELS } from '../velero/vocabulary.js';
+import { snapshotOwnerElsewhere } from '../persistence/copy-origin.js';
 import { csiSnapshotCount } from './candidates.js';
 
 /**
@@ -30,6 +31,8 @@ export interface SnapshotInventory {
   blocked?: string;
   /** Entries that name a CSI snapshot prune cannot act on (no handle or no driver): said, not blocking. */
   warnings: string[];
+  /** Set for a copy (see persistence/copy-origin.ts): the location its snapshots belong to; prune deletes its files only. */
+  snapshotsOwnedBy?: string;
 }
 
 /** What a volumeinfo file may decompress to: it is whatever the bucket holds. */
@@ -86,10 +89,13 @@ export function inventoryOf(entries: unknown, backupName: string): SnapshotInven
  * 1.13) it is what today's record says: CSI snapshots the record counts cannot be found, so the backup is kept as
  * before. `backup` is the folder's velero-backup.json (absent for an unfinished folder). A snapshot belongs to the
  * location whose backup took it: a backup whose record names another location (`velero.io/storage-location`) keeps
- * its snapshots, and so is kept. A volumeinfo that cannot be read fails the backup's deletion (it may name
+ * its snapshots, and so is kept. A copy's snapshots are the source location's: none is named, and its files go. A volumeinfo that cannot be read fails the backup's deletion (it may name
  * snapshots), unless the record says the backup took none.
  */
 export async function readSnapshotInventory(store: ObjectStore, name: string, backup: KubeObject | undefined, locationName: string): Promise<SnapshotInventory> {
+  // A copy names the source's snapshots in its volumeinfo: they are not this location's to delete, copy or not complete.
+  const owner = await snapshotOwnerElsewhere(store, name, backup);
+  if (owner !== undefined) return { csi: [], warnings: [], snapshotsOwnedBy: owner };
   const key = backupKeys(name).volumeInfo;
   const recordedCsi = backup ? csiSnapshotCount((backup.status ?? {}) as Parameters<typeof csiSnapshotCount>[0]) : 0;
   let entries: unknown;

@@ -67,7 +67,7 @@ export function pruneSummary(result: PruneResult): string {
   return lines.join('\n');
 }
 
-const SNAPSHOT_HEADERS = ['Backup', 'Claim', 'Driver', 'Snapshot handle', 'Result'];
+export const SNAPSHOT_HEADERS = ['Backup', 'Claim', 'Driver', 'Snapshot handle', 'Result'];
 
 const RESULT_WORDS: Record<SnapshotDeletion['result'], string> = {
   deleted: 'deleted',
@@ -76,7 +76,7 @@ const RESULT_WORDS: Record<SnapshotDeletion['result'], string> = {
   failed: 'failed'
 };
 
-function snapshotRow(backup: string, s: SnapshotDeletion): string[] {
+export function snapshotRow(backup: string, s: SnapshotDeletion): string[] {
   return [backup, s.claim ?? '', s.driver, s.handle, s.message ? `${RESULT_WORDS[s.result]}: ${s.message}` : RESULT_WORDS[s.result]];
 }
 

@@ -3,16 +3,10 @@ import type { ExistingResourcePolicy } from '../settings/restore-settings.js';
 import type { Cluster } from '../kube/cluster.js';
 import { KubeApiError } from '../kube/http.js';
 import { errorMessage } from '../util/errors.js';
+import type { Comparison } from '../compare/comparisons.js';
 import type { FieldChange } from '../compare/diff.js';
 import type { KubeObject } from '../model/kube-object.js';
 import type { ResourceRef } from '../model/resource-ref.js';
-
-/** How an object in the backup relates to the live one: supplied by the comparison module. */
-export interface Comparison {
-  isUnchanged(desired: KubeObject, live: KubeObject): boolean;
-  diff(desired: KubeObject, live: KubeObject): FieldChange[];
-  mergePatch(desired: KubeObject, live: KubeObject): unknown;
-}
 
 export type ApplyAction = 'created' | 'updated' | 'recreated' | 'unchanged' | 'conflict' | 'failed' | 'skipped';
 

@@ -1,3 +1,5 @@
+import { groupOf, isBuiltInGroup } from '../kube/api-groups.js';
+
 /**
  * What `existing-resource-policy: recreate` may delete. Deleting an object must lose nothing but the object (and
  * it is deleted with `propagationPolicy: Orphan`, so nothing it owns cascades). Some kinds take more with them
@@ -15,36 +17,6 @@ const DESTRUCTIVE_KINDS: Record<string, string> = {
   'validatingwebhookconfigurations.admissionregistration.k8s.io': 'deleting an admission webhook configuration lets objects in unchecked meanwhile'
 };
 
-/** API groups Kubernetes itself serves; a resource of any other group is taken for a custom resource. */
-const BUILT_IN_GROUPS = new Set([
-  '',
-  'apps',
-  'batch',
-  'autoscaling',
-  'policy',
-  'extensions',
-  ...[
-    'admissionregistration',
-    'apiextensions',
-    'apiregistration',
-    'authentication',
-    'authorization',
-    'certificates',
-    'coordination',
-    'discovery',
-    'events',
-    'flowcontrol.apiserver',
-    'internal.apiserver',
-    'networking',
-    'node',
-    'rbac.authorization',
-    'resource',
-    'scheduling',
-    'storage',
-    'storagemigration'
-  ].map((name) => `${name}.k8s.io`)
-]);
-
 /**
  * Why recreate must not delete an object of `groupResource` (`widgets.example.com`), or undefined when it may.
  * `customAllowed` says whether the user allow-listed a custom resource's kind (`recreate-custom-resources`).
@@ -52,8 +24,6 @@ const BUILT_IN_GROUPS = new Set([
 export function deletionHazard(groupResource: string, customAllowed: (groupResource: string) => boolean): string | undefined {
   const known = DESTRUCTIVE_KINDS[groupResource];
   if (known) return known;
-  const dot = groupResource.indexOf('.');
-  const group = dot < 0 ? '' : groupResource.slice(dot + 1);
-  if (BUILT_IN_GROUPS.has(group) || customAllowed(groupResource)) return undefined;
+  if (isBuiltInGroup(groupOf(groupResource)) || customAllowed(groupResource)) return undefined;
   return 'deleting a custom resource can make its operator delete what it manages; allow it with recreate-custom-resources';
 }

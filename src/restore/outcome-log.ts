@@ -1,5 +1,5 @@
 import { describeChange } from '../compare/diff.js';
-import type { Logger } from '../util/logger.js';
+import { logItem, type Logger } from '../util/logger.js';
 import { summarize } from './apply.js';
 import type { ItemOutcome } from './tally.js';
 
@@ -9,9 +9,9 @@ export function logOutcome(log: Logger, outcome: ItemOutcome, dryRun: boolean): 
   const verb = dryRun ? planVerb(outcome.action) : outcome.action;
   const line = `${verb}: ${what}${outcome.reason ? ` (${outcome.reason})` : ''}`;
   if (outcome.action === 'failed') log.error(line);
-  else log.info(line);
+  else logItem(log, line);
   if (dryRun && outcome.changes?.length && outcome.action !== 'unchanged') {
-    for (const change of outcome.changes) log.info(`    ${describeChange(change)}`);
+    for (const change of outcome.changes) logItem(log, `    ${describeChange(change)}`);
   } else if (outcome.action === 'conflict' && outcome.changes) {
     log.debug(`    differs in ${summarize(outcome.changes)}`);
   }

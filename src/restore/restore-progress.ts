@@ -1,4 +1,4 @@
-import type { Logger } from '../util/logger.js';
+import { logProgressLine, type Logger } from '../util/logger.js';
 
 const PROGRESS_INTERVAL_MS = 5000;
 
@@ -17,9 +17,10 @@ export class RestoreProgress {
 
   itemDone(): void {
     this.done++;
+    this.log.progress?.({ what: 'restored', done: this.done, total: this.total });
     if (this.clock().getTime() - this.lastLogged > PROGRESS_INTERVAL_MS) {
       this.lastLogged = this.clock().getTime();
-      this.log.info(`Progress: ${this.done}/${this.total} items`);
+      logProgressLine(this.log, `Progress: ${this.done}/${this.total} items`);
     }
   }
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { Cluster } from '../kube/cluster.js';
 import type { KubeObject } from '../model/kube-object.js';
+import type { ResourceRef } from '../model/resource-ref.js';
 import type { BackupDecryption } from '../persistence/backup-encryption.js';
 import type { RestoreSettings } from '../settings/restore-settings.js';
 import type { Logger } from '../util/logger.js';
@@ -28,6 +29,17 @@ export interface RestoredClaim {
   name: string;
   /** Created by this run (not found existing, not a dry run). */
   created: boolean;
+  /** Where its data comes from, or why it has none (for the report). */
+  volumeData?: string;
+}
+
+/** A workload (WORKLOAD_KINDS) this run created or updated: what `wait-for-workloads` waits for. */
+export interface RestoredWorkload {
+  groupResource: string;
+  /** The version it was written at, so it is read back at the same one. */
+  ref: ResourceRef;
+  namespace: string;
+  name: string;
 }
 
 export interface RestoreRunOptions {
@@ -73,6 +85,8 @@ export class RestoreRun {
   readonly podsAwaitingData: PodAwaitingData[] = [];
   /** Pods this run created or recreated: the only ones its exec hooks run in. */
   readonly restoredPods: KubeObject[] = [];
+  /** Workloads this run created, recreated or updated (not those found unchanged or left alone). */
+  readonly restoredWorkloads: RestoredWorkload[] = [];
   /** Why `recreate` must update an object of a kind in place instead of deleting it (undefined: it may delete). */
   readonly deletionHazard: (groupResource: string) => string | undefined;
 

@@ -9,7 +9,8 @@ import type { Logger } from '../util/logger.js';
 import type { RunResults } from '../util/run-results.js';
 import { timestampSuffix } from '../velero/time.js';
 import type { RestorePhase } from './restore-object.js';
-import { RestoreRun } from './restore-run.js';
+import { RestoreRun, type RestoredClaim } from './restore-run.js';
+import { ANNOTATIONS } from '../velero/vocabulary.js';
 import { applyWaves } from './steps/apply-waves.js';
 import { runExecHooks } from './steps/exec-hooks.js';
 import { restoreOwnerReferences } from './steps/owner-references.js';
@@ -21,6 +22,7 @@ import { readVolumeCopies } from '../volumes/volume-copy-record.js';
 import { restoreName } from './steps/restore-name.js';
 import { SpooledBackup } from './steps/spooled-backup.js';
 import { BackupIntegrity } from './steps/backup-integrity.js';
+import { waitForWorkloads, type WorkloadsWait } from './steps/wait-workloads.js';
 import type { ItemOutcome, RestoreTally } from './tally.js';
 
 export interface RestoreContext {
@@ -48,6 +50,19 @@ export interface RestoreResult {
   completedAt: Date;
   counts: RestoreTally['counts'];
   outcomes: ItemOutcome[];
+  /**
+   * For the report (optional so a result can be built by hand): the API server restored into, the location and
+   * source cluster (as the backup records it) restored from, the mappings, counts per resource type and per target
+   * namespace, the first skipped items with why, and where each claim's data comes from.
+   */
+  cluster?: string;
+  location?: string;
+  sourceCluster?: string;
+  namespaceMappings?: Readonly<Record<string, string>>;
+  byResource?: RestoreTally['byResource'];
+  byNamespace?: RestoreTally['byNamespace'];
+  skippedItems?: readonly ItemOutcome[];
+  claims?: readonly RestoredClaim[];
   results: RunResults;
   /**
    * Whether the restore's files were written to the location (not for dry runs or ReadOnly locations; not when the
@@ -56,6 +71,8 @@ export interface RestoreResult {
   recorded: boolean;
   /** Claims (`name`) and pods' own volumes (`pod/volume`) filled from the backup's file-system copies. */
   filledVolumes: readonly { namespace: string; name: string; bytes: number }[];
+  /** With wait-for-workloads (not in a dry run, not when the restore failed before): what became ready. */
+  workloads?: WorkloadsWait;
   failure?: string;
 }
 
@@ -82,6 +99,7 @@ export async function runRestore(context: RestoreContext, request: RestoreReques
   let phase: RestorePhase = 'Completed';
   let failure: string | undefined;
   let selected: number | undefined;
+  let workloads: WorkloadsWait | undefined;
   try {
     // Every file read before the first write is held to the backup's checksum manifest, when it has one.
     const integrity = await BackupIntegrity.check(store, backup, run.log, settings.verifyKeys);
@@ -100,6 +118,9 @@ export async function runRestore(context: RestoreContext, request: RestoreReques
     });
     if (run.pendingOwnerReferences.length) await restoreOwnerReferences(run, plan.target);
     if (!settings.dryRun) await runExecHooks(run);
+    // Last: hooks may be what makes a workload ready, and no write waits on it.
+    if (settings.waitForWorkloads && !settings.dryRun) workloads = await waitForWorkloads(run);
+    else if (settings.waitForWorkloads) run.log.info('Dry run: nothing was written, so wait-for-workloads has nothing to wait for');
   } catch (err) {
     phase = 'Failed';
     failure = errorMessage(err);
@@ -114,7 +135,14 @@ export async function runRestore(context: RestoreContext, request: RestoreReques
 
   const completedAt = clock();
   const { counts } = run.tally;
-  run.log.info(`Restore ${name} ${phase}: ${counts.created} created, ${counts.updated} updated, ${counts.unchanged} unchanged, ${counts.skipped} skipped, ${counts.failed} failed`);
+  run.log.info(
+    settings.dryRun
+      ? `Dry run of restore ${name} (${phase}), nothing written: would create ${counts.created}, update ${counts.updated}, leave ${counts.unchanged} unchanged, skip ${counts.skipped}; ${counts.failed} would fail`
+      : `Restore ${name} ${phase}: ${counts.created} created, ${counts.updated} updated, ${counts.unchanged} unchanged, ${counts.skipped} skipped, ${counts.failed} failed`
+  );
   const recorded = record && (await recordRestore(store, run, { phase, startedAt, completedAt, failure, selected }));
-  return { name, backupName: backup.name, phase, dryRun: settings.dryRun, startedAt, completedAt, counts, outcomes: run.tally.outcomes, results: run.results, recorded, filledVolumes: run.filledVolumes, failure };
+  const { tally } = run;
+  const sourceCluster = backup.backup.metadata.annotations?.[ANNOTATIONS.sourceServer];
+  const report = { cluster: cluster.server, location: store.url, sourceCluster, namespaceMappings: settings.namespaceMappings, byResource: tally.byResource, byNamespace: tally.byNamespace, skippedItems: tally.skippedItems, claims: run.claims };
+  return { name, backupName: backup.name, phase, dryRun: settings.dryRun, startedAt, completedAt, counts, outcomes: run.tally.outcomes, ...report, results: run.results, recorded, filledVolumes: run.filledVolumes, workloads, failure };
 }

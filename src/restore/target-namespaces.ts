@@ -7,12 +7,20 @@ import type { RestorePlan } from './steps/plan-restore.js';
 import { namespaceForTarget } from './transform/index.js';
 import { mappedNamespace } from './transform/namespace.js';
 
+/** The target namespaces a restore found missing: made by this run, or (dry run) that it would make. */
+export interface EnsuredNamespaces {
+  /** Dry run: missing, so their items are reported as would-be created. */
+  wouldCreate: ReadonlySet<string>;
+  /** Created by this run, with the new uid: their Namespace items report `created`, as a dry run plans them. */
+  created: ReadonlyMap<string, string | undefined>;
+}
+
 /**
  * Creates the target namespaces the selected items need and the target lacks, from their backed-up copies where
  * the backup has them. A dry run creates none: it returns them, so their items are reported as would-be created
  * (the API server cannot validate a write into a namespace that does not exist).
  */
-export async function ensureTargetNamespaces(run: RestoreRun, plan: RestorePlan): Promise<ReadonlySet<string>> {
+export async function ensureTargetNamespaces(run: RestoreRun, plan: RestorePlan): Promise<EnsuredNamespaces> {
   const { cluster, settings, log } = run;
   const { catalog } = plan;
   const namespaces = new Map<string, string>();
@@ -21,6 +29,7 @@ export async function ensureTargetNamespaces(run: RestoreRun, plan: RestorePlan)
     for (const item of list) if (item.namespace) namespaces.set(mappedNamespace(item.namespace, settings.namespaceMappings), item.namespace);
   }
   const missing = new Set<string>();
+  const created = new Map<string, string | undefined>();
   const ref = plan.target.ref('namespaces', 'v1')!;
   for (const [targetName, sourceName] of namespaces) {
     if (await cluster.get(ref, targetName)) continue;
@@ -30,7 +39,8 @@ export async function ensureTargetNamespaces(run: RestoreRun, plan: RestorePlan)
     }
     const namespace = namespaceForTarget(await backedUpNamespace(run, catalog, sourceName), targetName, { backupName: run.backupName, restoreName: run.name });
     try {
-      await cluster.create(ref, namespace);
+      const made = await cluster.create(ref, namespace);
+      created.set(targetName, made.metadata.uid);
       log.info(`Created namespace ${targetName}${targetName !== sourceName ? ` for ${sourceName}` : ''}`);
     } catch (err) {
       if (/AlreadyExists/.test(errorMessage(err)) || (err as { statusCode?: number }).statusCode === 409) continue;
@@ -39,7 +49,7 @@ export async function ensureTargetNamespaces(run: RestoreRun, plan: RestorePlan)
       log.error(`Cannot create namespace ${targetName}: ${errorMessage(err)}`);
     }
   }
-  return missing;
+  return { wouldCreate: missing, created };
 }
 
 /**

@@ -9,8 +9,13 @@ export interface InputSpec {
   flag?: boolean;
   /** A key or passphrase: masked in the job log (whole and line by line) before anything runs. */
   secret?: boolean;
-  /** Content in the action, a file on the CLI (as --kubeconfig): a key in the arguments shows in `ps` and history. */
+  /**
+   * Content in the action, a file on the CLI (as --kubeconfig): a key in the arguments shows in `ps` and history,
+   * and a certificate is a file wherever it comes from. Content given as is (PEM, an age key) still passes.
+   */
   fileOnCli?: boolean;
+  /** Means something only on a workflow runner (artifacts): no CLI flag. */
+  actionOnly?: boolean;
 }
 
 export const CONNECTION_INPUTS: InputSpec[] = [
@@ -21,7 +26,7 @@ export const CONNECTION_INPUTS: InputSpec[] = [
   { name: 's3-endpoint', description: 'endpoint of an S3-compatible store (MinIO, Ceph, Swift, R2); empty for AWS' },
   { name: 's3-region', description: 'S3 region (default us-east-1 with a custom endpoint)' },
   { name: 's3-force-path-style', description: 'path-style bucket addressing (default: true with s3-endpoint)' },
-  { name: 's3-ca-cert', description: 'PEM CA bundle (content) trusted for the S3 endpoint' },
+  { name: 's3-ca-cert', description: 'PEM CA bundle trusted for the S3 endpoint: its content in the action, a file on the CLI', fileOnCli: true },
   { name: 's3-insecure-skip-tls-verify', description: "do not verify the S3 endpoint's certificate (tests only)" },
   { name: 's3-server-side-encryption', description: "server-side encryption of what is written: AES256 or aws:kms (default: the bucket's own)" },
   { name: 's3-kms-key-id', description: 'with aws:kms: the KMS key id, ARN or alias/<name> (default: the AWS managed key)' },
@@ -81,7 +86,8 @@ const BACKUP_ONLY_INPUTS: InputSpec[] = [
   { name: 'csi-snapshot-timeout', description: 'how long a CSI snapshot may take to be ready, as a Go duration (default 10m)' },
   { name: 'csi-snapshot-classes', description: "the VolumeSnapshotClass per CSI driver: 'ebs.csi.aws.com:gp3-snap,...' (default: Velero's choice)" },
   { name: 'volume-policies', description: "Velero's resource policies YAML (version: v1, volumePolicies: conditions and a skip, snapshot or fs-backup action per volume), or configmap:<namespace>/<name>" },
-  { name: 'signing-key', description: "Ed25519 private key (PEM, openssl genpkey -algorithm ed25519) that signs the backup's checksum manifest: a secret's content in the action, a file on the CLI", secret: true, fileOnCli: true }
+  { name: 'signing-key', description: "Ed25519 private key (PEM, openssl genpkey -algorithm ed25519) that signs the backup's checksum manifest: a secret's content in the action, a file on the CLI", secret: true, fileOnCli: true },
+  { name: 'upload-local-backup', description: "with a local-directory location: upload the backup's folder as a workflow artifact (a hosted runner's disk goes with the job)", flag: true, actionOnly: true }
 ];
 
 const PASSPHRASE_INPUT: InputSpec = {
@@ -128,6 +134,8 @@ const RESTORE_ONLY_INPUTS: InputSpec[] = [
   { name: 'restore-volumes', description: "fill the claims the restore creates from the backup's file-system copies (default true; false: leave them empty)" },
   { name: 'data-mover-image', description: 'image with sh, head and tar for the pods that read and fill claims (default docker.io/library/busybox:1.37.0)' },
   { name: 'max-archive-size', description: "the most the backup's tarball may hold uncompressed (it is spooled to disk before any write): 50Gi, 500Mi, 1Ti or bytes (default 20Gi)" },
+  { name: 'wait-for-workloads', description: 'after the restore, wait until every Deployment, StatefulSet, DaemonSet and ReplicaSet it created or updated is available, every Job running or done, every claim Bound', flag: true },
+  { name: 'workloads-timeout', description: 'how long wait-for-workloads waits, as a Go duration (default 10m); what is not ready by then makes the restore PartiallyFailed' },
   VERIFY_KEY_INPUT,
   ...DECRYPTION_INPUTS
 ];
@@ -136,6 +144,36 @@ export const RESTORE_INPUTS: InputSpec[] = [...FILTER_INPUTS, ...RESTORE_ONLY_IN
 
 /** `mode: verify` also reads from-backup (a name or latest); the CLI's `backup verify` takes a name or `--all`. */
 export const VERIFY_INPUTS: InputSpec[] = [{ name: 'verify-all', description: 'verify: check every complete backup in the location instead of from-backup', flag: true }, VERIFY_KEY_INPUT, ...DECRYPTION_INPUTS];
+
+/** `mode: list`: the freshness alarm; `schedule-name` narrows it to one schedule's backups. The CLI's `backup get` lists. */
+export const LIST_INPUTS: InputSpec[] = [
+  { name: 'max-age', description: 'list: fail when the newest Completed backup (of schedule-name, when given) finished longer ago than this Go duration, such as 26h for a nightly schedule', actionOnly: true }
+];
+
+/** `mode: copy` also reads from-backup (a name or latest); the CLI's `backup copy` takes a name or `--all`, and `--to`. */
+export const COPY_INPUTS: InputSpec[] = [
+  { name: 'to-location', description: 'copy: the second location: s3://bucket/prefix, file:///dir or a directory' },
+  { name: 'to-s3-endpoint', description: "copy: the second location's S3 endpoint (default: s3-endpoint; aws for AWS itself)" },
+  { name: 'to-s3-region', description: "copy: the second location's S3 region (default: s3-region without to-s3-endpoint)" },
+  { name: 'to-s3-force-path-style', description: 'copy: path-style addressing for the second location (default: s3-force-path-style, or true with to-s3-endpoint)' },
+  { name: 'to-aws-profile', description: "copy: the AWS profile (shared config and credentials files) with the second location's credentials (default: the first's)" },
+  { name: 'copy-all', description: 'copy: every complete backup the second location does not hold yet, instead of from-backup', flag: true }
+];
+
+/**
+ * `mode: diff` / `kube-backup diff`: also restore's inputs that say how the backup is seen (from-backup, default
+ * latest, or from-schedule; filters, include-names, namespace-mappings, resource-modifiers, keys).
+ */
+export const DIFF_ONLY_INPUTS: InputSpec[] = [
+  { name: 'against-backup', description: "diff: compare from-backup with this backup (a name or 'latest') instead of the live cluster" },
+  { name: 'fail-on-drift', description: 'diff: fail (the CLI exits 2) when anything was added, removed or changed', flag: true }
+];
+
+export const DIFF_INPUTS: InputSpec[] = uniqueByName([
+  ...FILTER_INPUTS.filter((i) => i.name !== 'fail-on-partial' && i.name !== 'concurrency'),
+  ...RESTORE_ONLY_INPUTS.filter((i) => ['from-backup', 'from-schedule', 'include-names', 'namespace-mappings', 'storage-class-mappings', 'resource-modifiers', 'preserve-nodeports', 'preserve-owner-references', 'max-archive-size', 'verify-key', 'encryption-identity', 'encryption-passphrase'].includes(i.name)),
+  ...DIFF_ONLY_INPUTS
+]);
 
 /** Every input but `mode` and `kubeconfig`, which the action reads itself and the CLI spells differently. */
 export const ALL_INPUTS: InputSpec[] = uniqueByName([
@@ -148,7 +186,10 @@ export const ALL_INPUTS: InputSpec[] = uniqueByName([
   ...LEASE_INPUTS,
   ...PRUNE_INPUTS,
   ...SYNC_INPUTS,
-  ...VERIFY_INPUTS
+  ...VERIFY_INPUTS,
+  ...LIST_INPUTS,
+  ...COPY_INPUTS,
+  ...DIFF_ONLY_INPUTS
 ]);
 
 /** Inputs several modes share (dry-run, velero-namespace) appear once. */

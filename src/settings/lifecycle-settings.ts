@@ -93,7 +93,7 @@ function readCount(reader: InputReader, name: string): number {
   return value;
 }
 
-function readNamespace(reader: InputReader): string {
+export function readNamespace(reader: InputReader): string {
   const value = reader.get('velero-namespace') ?? DEFAULT_VELERO_NAMESPACE;
   if (!DNS_LABEL.test(value)) {
     throw new InputError('velero-namespace', `'${value}' is not a valid namespace name`, "Use at most 63 lower-case letters, digits or '-', starting and ending with a letter or digit");

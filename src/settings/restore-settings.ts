@@ -9,6 +9,7 @@ import type { BackupChoice } from '../persistence/choose-backup.js';
 import { parseNamespaceMappings, parseStorageClassMappings } from './mappings.js';
 import type { ResourceModifiers } from './resource-modifier-rules.js';
 import { InputError } from '../util/errors.js';
+import { formatGoDuration, parseGoDuration } from '../util/duration.js';
 import { splitList } from '../util/lists.js';
 import { checkName } from './names.js';
 import { readBoolean, readChoice, readPositiveInteger, type InputReader } from './input-reader.js';
@@ -45,7 +46,14 @@ export interface RestoreSettings {
   verifyKeys: VerifyKey[];
   /** encryption-identity / encryption-passphrase: what opens an encrypted backup. */
   decryption?: DecryptionKeys;
+  /** wait-for-workloads: after the writes, wait for the restored workloads to be ready (not in a dry run). */
+  waitForWorkloads: boolean;
+  /** workloads-timeout: how long that wait may take. */
+  workloadsTimeoutMs: number;
 }
+
+/** Long enough for images to be pulled and a rollout to finish on a busy cluster; a drill sets its own. */
+export const DEFAULT_WORKLOADS_TIMEOUT_MS = 10 * 60_000;
 
 /** Creates in flight: the API server takes ~4x the rate of one-at-a-time creates at 16-32 (see README). */
 export const DEFAULT_RESTORE_CONCURRENCY = 16;
@@ -93,7 +101,9 @@ export function parseRestoreSettings(reader: InputReader): RestoreSettings {
     archiveLimits: archiveLimits(readArchiveSize(reader, 'max-archive-size')),
     volumes: parseRestoreVolumeSettings(reader),
     verifyKeys: readVerifyKeys(reader),
-    decryption: parseDecryptionKeys(reader)
+    decryption: parseDecryptionKeys(reader),
+    waitForWorkloads: readBoolean(reader, 'wait-for-workloads', false),
+    workloadsTimeoutMs: parseGoDuration(reader.get('workloads-timeout') ?? formatGoDuration(DEFAULT_WORKLOADS_TIMEOUT_MS), 'workloads-timeout')
   };
 }
 

@@ -7,7 +7,7 @@ import { parseLocation } from './location.js';
 import { parseServerSideEncryption } from './server-side-encryption.js';
 import { type Location } from '../storage/location.js';
 
-export const MODES = ['backup', 'restore', 'prune', 'sync', 'verify'] as const;
+export const MODES = ['backup', 'restore', 'prune', 'sync', 'verify', 'copy', 'list', 'delete', 'diff'] as const;
 export type Mode = (typeof MODES)[number];
 
 /** How to reach the backup location: all that verify needs. */
@@ -23,7 +23,7 @@ export interface ConnectionSettings extends StoreSettings {
 }
 
 /** The modes that read only the location: no kubeconfig is looked for, none is needed. */
-export const STORE_ONLY_MODES: readonly Mode[] = ['verify'];
+export const STORE_ONLY_MODES: readonly Mode[] = ['verify', 'copy', 'list'];
 
 export interface ProcessContext {
   workingDirectory: string;

@@ -22,6 +22,7 @@ export function s3ClientConfig(options: S3Options): S3ClientConfig {
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
     credentials: options.credentials,
+    profile: options.profile,
     requestHandler: new NodeHttpHandler({
       // A refused or black-holed endpoint should fail in seconds and a stalled transfer in minutes, never hang a run.
       // The idle limit is generous because a download also sits idle while its reader is busy (restoring into a

@@ -8,6 +8,11 @@ export interface S3Options {
   caCert?: string;
   insecureSkipTlsVerify: boolean;
   credentials?: S3Credentials;
+  /**
+   * A named profile of the shared AWS config and credentials files: the SDK's standard chain reads that profile
+   * rather than AWS_PROFILE's or `default` (a copy's second location, with keys of its own).
+   */
+  profile?: string;
   /** How the store encrypts what this tool writes; undefined leaves it to the bucket's default. */
   serverSideEncryption?: ServerSideEncryption;
 }

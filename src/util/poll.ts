@@ -6,6 +6,8 @@ export interface PollOptions {
   intervalMs?: number;
   /** The run's clock (injected, so tests and the engine agree on time). */
   clock: () => Date;
+  /** Ends the wait between two asks, throwing the signal's reason (a cancelled run stops waiting at once). */
+  signal?: AbortSignal;
 }
 
 /** The one wait loop: asks `done` every interval until it says yes (true) or the time is up (false). */
@@ -14,7 +16,10 @@ export async function pollUntil(done: () => Promise<boolean>, options: PollOptio
   for (;;) {
     if (await done()) return true;
     if (options.clock().getTime() > deadline) return false;
-    await sleep(options.intervalMs ?? 250);
+    const { signal } = options;
+    await sleep(options.intervalMs ?? 250, undefined, { signal }).catch((err: unknown) => {
+      throw signal?.aborted ? signal.reason : err;
+    });
   }
 }
 

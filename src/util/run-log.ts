@@ -1,4 +1,4 @@
-import type { Logger } from './logger.js';
+import { logItem, logProgressLine, type Logger, type ProgressEvent } from './logger.js';
 
 /**
  * A logger that forwards to another and keeps every line in logrus' text form, Velero's log format, for the
@@ -28,6 +28,17 @@ export class RunLog implements Logger {
   error(message: string): void {
     this.record('error', message);
     this.forward.error(message);
+  }
+  item(message: string): void {
+    this.record('info', message);
+    logItem(this.forward, message);
+  }
+  progress(event: ProgressEvent): void {
+    this.forward.progress?.(event);
+  }
+  progressLine(message: string): void {
+    this.record('info', message);
+    logProgressLine(this.forward, message);
   }
 
   text(): string {

@@ -13,10 +13,17 @@ export class RunResults {
   readonly warnings: ResultBucket = {};
   private errorCount = 0;
   private warningCount = 0;
+  private first: string | undefined;
 
   error(message: string, namespace?: string, scope: 'velero' | 'cluster' = 'cluster'): void {
     add(this.errors, message, namespace, scope);
     this.errorCount++;
+    this.first ??= namespace ? `${namespace}: ${message}` : message;
+  }
+
+  /** The first error recorded, in the order they happened (the buckets group them by namespace). */
+  get firstError(): string | undefined {
+    return this.first;
   }
 
   warning(message: string, namespace?: string, scope: 'velero' | 'cluster' = 'cluster'): void {

@@ -42,6 +42,12 @@ export const ANNOTATIONS = {
    */
   checksumsSignature: 'kube-backup.io/checksums-signature',
   checksumsSigningKey: 'kube-backup.io/checksums-signing-key',
+  /**
+   * On a Backup copied from another location (`mode: copy`): the location whose CSI snapshots its volumeinfo names
+   * (the URL of the one it was taken for). Snapshots are never copied: prune and delete of the copy delete its files
+   * only.
+   */
+  snapshotsOwnedBy: 'kube-backup.io/snapshots-owned-by',
   /** Velero's file-system backup opt-in on a pod: the names of the volumes to copy, comma-separated. */
   backupVolumes: 'backup.velero.io/backup-volumes',
   /** Velero's opt-out, read when every pod volume is copied by default. */

@@ -1,10 +1,9 @@
 import type { ArchiveLimits } from '../archive/archive-limits.js';
 import { signatureText } from '../integrity/backup-signature.js';
-import { chooseBackup } from '../persistence/choose-backup.js';
+import { chooseBackup, noSuchBackup } from '../persistence/choose-backup.js';
 import { listStoredBackups, readStoredBackup } from '../persistence/stored-backups.js';
 import type { VerifySettings } from '../settings/verify-settings.js';
 import type { ObjectStore } from '../storage/object-store.js';
-import { InputError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import type { BackupVerification } from './verification.js';
 import { verifyBackup } from './verify-backup.js';
@@ -55,7 +54,7 @@ async function namesToVerify(store: ObjectStore, { target }: VerifySettings): Pr
     case 'name': {
       // Any phase: a backup that cannot be restored may still be worth knowing intact. A corrupt one fails verification.
       const stored = await readStoredBackup(store, target.name);
-      if (stored.state === 'unfinished') throw new InputError('from-backup', `no backup named '${target.name}' in ${store.url} (or it is unfinished: it has no velero-backup.json)`, "List backups with 'kube-backup backup get'");
+      if (stored.state === 'unfinished') throw await noSuchBackup(store, target.name, 'from-backup');
       return [target.name];
     }
     case 'all': {

@@ -14,6 +14,8 @@ export interface StreamOptions {
   /** Called every few seconds with the uncompressed bytes moved so far, for progress lines. */
   onProgress?: (bytes: number) => void;
   progressIntervalMs?: number;
+  /** Called every second with the uncompressed bytes moved so far, for a live progress bar. */
+  onBytes?: (bytes: number) => void;
   /** gzip level of the stored copy. */
   compressionLevel?: number;
   /** Out: encrypts the gzip stream before it is stored (and hashed as stored). */
@@ -108,7 +110,9 @@ function digestMismatch(copy: { key: string; tar: Digest; stored: Digest }, stor
 }
 
 function ticker(stream: DigestStream, options: StreamOptions): () => void {
-  if (!options.onProgress) return () => undefined;
-  const timer = setInterval(() => options.onProgress!(stream.bytes), options.progressIntervalMs ?? 10_000);
-  return () => clearInterval(timer);
+  const timers: NodeJS.Timeout[] = [];
+  const { onProgress, onBytes } = options;
+  if (onProgress) timers.push(setInterval(() => onProgress(stream.bytes), options.progressIntervalMs ?? 10_000));
+  if (onBytes) timers.push(setInterval(() => onBytes(stream.bytes), 1000));
+  return () => timers.forEach((timer) => clearInterval(timer));
 }

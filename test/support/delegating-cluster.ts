@@ -1,4 +1,4 @@
-import type { Cluster, DiscoveryResult, ExecOptions, ExecResult, ExecTarget, ListOptions, ListPage, PatchType, WriteOptions } from '../../src/kube/cluster.js';
+import type { AccessCheck, Cluster, DiscoveryResult, ExecOptions, ExecResult, ExecTarget, ListOptions, ListPage, PatchType, WriteOptions } from '../../src/kube/cluster.js';
 import type { KubeObject } from '../../src/model/kube-object.js';
 import type { ResourceRef } from '../../src/model/resource-ref.js';
 
@@ -31,6 +31,9 @@ export class DelegatingCluster implements Cluster {
   }
   get(ref: ResourceRef, name: string, namespace?: string): Promise<KubeObject | undefined> {
     return this.real.get(ref, name, namespace);
+  }
+  reviewAccess(checks: readonly AccessCheck[]): Promise<boolean[]> {
+    return this.real.reviewAccess(checks);
   }
   create(ref: ResourceRef, object: KubeObject, options?: WriteOptions): Promise<KubeObject> {
     return this.real.create(ref, object, options);

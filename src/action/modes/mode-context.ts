@@ -24,6 +24,10 @@ export interface ModeContext {
   summary(markdown: string): Promise<void>;
   /** Uploads report files (results, summary, plan) as a workflow artifact; never fails the run. */
   artifact(name: string, files: Record<string, string>): Promise<void>;
+  /** Uploads every file under `directory` as a workflow artifact; resolves whether it was uploaded, never fails the run. */
+  uploadDirectory(name: string, directory: string): Promise<boolean>;
+  /** RUNNER_ENVIRONMENT: `github-hosted` (the disk goes with the job) or `self-hosted`; unset outside a runner. */
+  runnerEnvironment?: string;
   fail(message: string): void;
   warn(message: string): void;
   /** The `github.event.schedule` cron of a scheduled run, when there is one. */

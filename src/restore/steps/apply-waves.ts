@@ -6,7 +6,8 @@ import { CRDS, restoreWaves } from '../plan/order.js';
 import { restoreItem, type RestoredItem } from '../restore-item.js';
 import { RestoreProgress } from '../restore-progress.js';
 import type { RestoreRun } from '../restore-run.js';
-import { ensureTargetNamespaces } from '../target-namespaces.js';
+import { ensureTargetNamespaces, type EnsuredNamespaces } from '../target-namespaces.js';
+import { mappedNamespace } from '../transform/namespace.js';
 import type { RestorePlan } from './plan-restore.js';
 
 /** Work between waves: what a wave made ready that the next ones need (claims filled before pods start). */
@@ -19,8 +20,8 @@ export async function applyWaves(run: RestoreRun, plan: RestorePlan, afterWave?:
 
 class WaveApplier {
   private readonly progress: RestoreProgress;
-  /** Namespaces only a dry run lacks: known once they are ensured, after the CRDs' wave. */
-  private missingNamespaces: ReadonlySet<string> = new Set();
+  /** Namespaces missing from the target (made, or with dry-run to be made): known once ensured, after the CRDs' wave. */
+  private namespaces: EnsuredNamespaces = { wouldCreate: new Set(), created: new Map() };
   private namespacesEnsured = false;
 
   constructor(
@@ -34,7 +35,7 @@ class WaveApplier {
   async apply(): Promise<void> {
     const { items, rejected } = this.plan.selection;
     // Items the filters take that the archive holds in a form that cannot be restored fail first, each alone.
-    for (const { item, reason } of rejected) this.report({ outcome: { action: 'failed', groupResource: item.groupResource, namespace: item.namespace, name: item.name, reason } });
+    for (const { item, reason } of rejected) this.report({ outcome: { action: 'failed', groupResource: item.groupResource, namespace: this.targetNamespace(item.namespace), name: item.name, reason } });
     for (const wave of restoreWaves(items.keys())) {
       if (wave.includes(CRDS)) {
         await this.restoreAll(items.get(CRDS) ?? []);
@@ -44,7 +45,7 @@ class WaveApplier {
         continue;
       }
       if (!this.namespacesEnsured) {
-        this.missingNamespaces = await ensureTargetNamespaces(this.run, this.plan);
+        this.namespaces = await ensureTargetNamespaces(this.run, this.plan);
         this.namespacesEnsured = true;
       }
       await this.restoreAll(wave.flatMap((gr) => items.get(gr) ?? []));
@@ -69,13 +70,18 @@ class WaveApplier {
 
   /** An item's failure is its outcome, never the run's. */
   private async restore(item: CatalogItem): Promise<void> {
-    const restored = await restoreItem(this.run, this.plan, this.missingNamespaces, item).catch(
+    const restored = await restoreItem(this.run, this.plan, this.namespaces, item).catch(
       (err: unknown): RestoredItem => ({
-        outcome: { action: 'failed', groupResource: item.groupResource, namespace: item.namespace, name: item.name, reason: errorMessage(err) }
+        outcome: { action: 'failed', groupResource: item.groupResource, namespace: this.targetNamespace(item.namespace), name: item.name, reason: errorMessage(err) }
       })
     );
     this.report(restored);
     this.progress.itemDone();
+  }
+
+  /** Outcomes name where an item goes (after namespace-mappings), as the plan a user reviews must. */
+  private targetNamespace(namespace: string | undefined): string | undefined {
+    return namespace && mappedNamespace(namespace, this.run.settings.namespaceMappings);
   }
 
   private report(restored: RestoredItem): void {

@@ -2,6 +2,7 @@ import type { ObjectStore } from '../../storage/object-store.js';
 import type { ResourceRef } from '../../model/resource-ref.js';
 import { formatBytes } from '../../util/byte-size.js';
 import { errorMessage } from '../../util/errors.js';
+import { logProgressLine } from '../../util/logger.js';
 import { ANNOTATIONS } from '../../velero/vocabulary.js';
 import { DATA_MOVER_START_TIMEOUT_MS, withDataMoverPod } from '../../volumes/data-mover-pod.js';
 import type { VolumeCopyRecord } from '../../volumes/volume-copy-record.js';
@@ -57,8 +58,15 @@ async function fill(run: RestoreRun, store: ObjectStore, claim: RestoredClaim, c
         copyVolumeIn(run.cluster, access, store, { key: copy.key, tar: copy.tar!, stored: copy.stored! }, {
           signal: run.signal,
           decrypt: run.decryption.stage('volumeCopy', copy.key),
-          onProgress: (bytes) => run.log.info(`Claim ${what}: ${formatBytes(bytes)} of ${size} written`)
+          onProgress: (bytes) => logProgressLine(run.log, `Claim ${what}: ${formatBytes(bytes)} of ${size} written`),
+          onBytes: (bytes) => run.log.progress?.({ what: 'volume bytes', volume: what, done: bytes, total: copy.tar!.bytes })
         })
+    ).then(
+      () => run.log.progress?.({ what: 'volume bytes', volume: what, done: copy.tar!.bytes, total: copy.tar!.bytes, finished: true }),
+      (err: unknown) => {
+        run.log.progress?.({ what: 'volume bytes', volume: what, done: 0, total: copy.tar!.bytes, finished: true });
+        throw err;
+      }
     );
     const seconds = (run.clock().getTime() - started.getTime()) / 1000;
     run.log.info(`Claim ${what} filled: ${size} in ${seconds.toFixed(1)} s, sha256 verified`);

@@ -51,7 +51,18 @@ async function fillPod(run: RestoreRun, store: ObjectStore, pod: PodAwaitingData
       run.signal?.throwIfAborted();
       const path = `${RESTORE_WAIT_ROOT}/${copy.volume}`;
       run.log.info(`Pod ${what}: filling volume ${copy.volume} from its file-system copy (${formatBytes(copy.tar!.bytes)})`);
-      await copyVolumeIn(run.cluster, { target, path }, store, { key: copy.key, tar: copy.tar!, stored: copy.stored! }, { signal: run.signal, decrypt: run.decryption.stage('volumeCopy', copy.key) });
+      const volume = `${what}/${copy.volume}`;
+      await copyVolumeIn(run.cluster, { target, path }, store, { key: copy.key, tar: copy.tar!, stored: copy.stored! }, {
+        signal: run.signal,
+        decrypt: run.decryption.stage('volumeCopy', copy.key),
+        onBytes: (bytes) => run.log.progress?.({ what: 'volume bytes', volume, done: bytes, total: copy.tar!.bytes })
+      }).then(
+        () => run.log.progress?.({ what: 'volume bytes', volume, done: copy.tar!.bytes, total: copy.tar!.bytes, finished: true }),
+        (err: unknown) => {
+          run.log.progress?.({ what: 'volume bytes', volume, done: 0, total: copy.tar!.bytes, finished: true });
+          throw err;
+        }
+      );
       const marked = await run.cluster.exec(target, ['touch', `${path}/${RESTORE_DONE_MARKER}`], { timeoutMs: 60_000 });
       if (marked.exitCode !== 0) throw new Error(`cannot release volume ${copy.volume}: touch exited with code ${marked.exitCode}`);
       run.filledVolumes.push({ namespace: pod.namespace, name: `${pod.name}/${copy.volume}`, bytes: copy.tar!.bytes });

@@ -2,14 +2,14 @@ import type { BackupCatalog, CatalogItem } from '../../persistence/archive-catal
 import type { KubeObject } from '../../model/kube-object.js';
 import { readItem } from '../item-reader.js';
 import { errorMessage } from '../../util/errors.js';
-import { planRestoreScope } from '../plan/filters.js';
+import { planRestoreScope, type RestoreScope } from '../plan/filters.js';
 import { checkMappingSources } from '../plan/mapping-check.js';
 import { CRDS } from '../plan/order.js';
 import { scopedResourcesFromCrds } from '../plan/resources.js';
 import type { RestoreRun } from '../restore-run.js';
 import { selectItems, type Selection } from '../select.js';
 import { TargetResources } from '../target-resources.js';
-import { volumesToRestore, type TransformContext } from '../transform/index.js';
+import { hasSelector, volumesToRestore, type TransformContext } from '../transform/index.js';
 import type { VolumeClaim } from '../transform/pvc.js';
 import { isJsonObject } from '../../util/json.js';
 import type { ClaimCopies } from './fill-claims.js';
@@ -22,6 +22,8 @@ export interface RestorePlan {
   catalog: BackupCatalog;
   /** What the target serves; refreshed once the backup's CRDs are in. */
   target: TargetResources;
+  /** The filters resolved against the target: what the restore takes, and what a drift report lists live. */
+  scope: RestoreScope;
   selection: Selection;
   transform: TransformContext;
   /** The claims and pod volumes whose files the backup holds, to fill once they are created. */
@@ -71,9 +73,10 @@ export async function planRestore(run: RestoreRun, catalog: BackupCatalog, volum
     restoreUid: run.uid,
     restoreVolumes: settings.volumes.restoreVolumes,
     snapshottedVolumes: await snapshottedVolumes(catalog, selection),
-    snapshotClassesByDriver: await targetSnapshotClasses(run, target, selection)
+    snapshotClassesByDriver: await targetSnapshotClasses(run, target, selection),
+    selectorServices: selection.items.has('endpoints') ? await selectorServices(catalog) : new Set()
   };
-  return { catalog, target, selection, transform, volumeCopies };
+  return { catalog, target, scope, selection, transform, volumeCopies };
 }
 
 /** The PVs of the selected claims whose data is in a CSI snapshot: their claims get new volumes, they are not restored. */
@@ -101,6 +104,12 @@ async function targetSnapshotClasses(run: RestoreRun, target: TargetResources, s
     run.log.warn(`Cannot list the target's VolumeSnapshotClasses (${errorMessage(err)}); restored snapshot contents name no class`);
   }
   return classes;
+}
+
+/** `<namespace>/<name>` of the backup's Services with a selector (all of them: one filtered out still exists at the source). */
+async function selectorServices(catalog: BackupCatalog): Promise<Set<string>> {
+  const services = await readUsable(catalog, catalog.items('services'));
+  return new Set(services.filter(hasSelector).map((s) => `${s.metadata.namespace}/${s.metadata.name}`));
 }
 
 /** Every namespace the backup holds items of (the Namespace objects themselves included). */

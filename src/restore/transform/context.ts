@@ -35,5 +35,10 @@ export interface TransformContext {
   snapshotClassesByDriver?: ReadonlyMap<string, string>;
   /** PVs of claims restored from CSI snapshots: not restored themselves, the claim gets a new volume. */
   snapshottedVolumes?: ReadonlySet<string>;
+  /**
+   * `<source namespace>/<name>` of the backup's Services with a selector: the Endpoints of the same name are their
+   * controller's, rebuilt in the target from the restored Service and pods (see managedEndpointsReason).
+   */
+  selectorServices?: ReadonlySet<string>;
 }
 

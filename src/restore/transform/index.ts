@@ -13,6 +13,7 @@ import { transformSecret } from './secret.js';
 import { transformService } from './service.js';
 import { transformServiceAccount } from './service-account.js';
 import { skipReason } from './skip.js';
+import { managedEndpointsReason } from './endpoints.js';
 import { mapStorageClass } from './storage-class.js';
 import type { KubeObject } from '../../model/kube-object.js';
 
@@ -29,6 +30,7 @@ export type TransformResult =
 /**
  * Everything that happens to a backed-up item before it is created, in Velero's order (restoreItem):
  *   1. items Velero does not restore are skipped (finished pods and Jobs, mirror pods, generated token Secrets,
+ *      and, beyond Velero, Endpoints a Service's controller manages,
  *      PVs with reclaim policy Delete, ... see skipReason), judged on the item as backed up;
  *   2. server metadata, status and (unless preserved) ownerReferences are removed;
  *   3. resource modifiers apply, matching the backed-up namespace and name (Velero applies them before its
@@ -41,7 +43,7 @@ export type TransformResult =
  * business (plan/), as is the Namespace to create for a mapped namespace (namespaceForTarget).
  */
 export function transformForRestore(backedUp: KubeObject, groupResource: string, ctx: TransformContext): TransformResult {
-  const skip = volumeDataSkipReason(backedUp, groupResource, ctx) ?? skipReason(backedUp, groupResource);
+  const skip = volumeDataSkipReason(backedUp, groupResource, ctx) ?? managedEndpointsReason(backedUp, groupResource, ctx) ?? skipReason(backedUp, groupResource);
   if (skip) return { skip };
 
   let object = cloneJson(backedUp);
@@ -143,3 +145,4 @@ function volumeName(object: KubeObject): string | undefined {
 export { namespaceForTarget } from './namespace.js';
 export { rewriteOwnerReferences, type OwnerUidLookup } from './owner-references.js';
 export { volumesToRestore } from './pv.js';
+export { hasSelector } from './endpoints.js';

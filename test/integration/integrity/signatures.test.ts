@@ -218,11 +218,11 @@ describe('the CLI', () => {
     expect(other.out).toContain(`${name}: ${backupKeys(name).metadata}: it is signed by key ${fingerprint}, which is not one of the verify-key keys`);
     expect(other.out).toContain(`${unsigned}: ${backupKeys(unsigned).metadata}: records no signature`);
 
-    const described = await cli(['backup', 'describe', name, '--location', directory]);
+    const described = await cli(['backup', 'describe', name, '--location', directory, '-o', 'json']);
     expect((JSON.parse(described.out) as { verification: unknown }).verification).toEqual({ state: 'verified', problems: [], signature: `signed by ${fingerprint}, not checked (no verify-key)` });
-    expect(described.err).toContain(`verification: verified (checksums match); signed by ${fingerprint}, not checked (no verify-key)`);
+    expect((await cli(['backup', 'describe', name, '--location', directory])).out).toContain(`Verification:  verified (checksums match); signed by ${fingerprint}, not checked (no verify-key)`);
     const checked = await cli(['backup', 'describe', name, '--location', directory, '--verify-key', 'ours.pub.pem']);
-    expect(checked.err).toContain(`verification: verified (checksums match); signature verified (key ${fingerprint})`);
+    expect(checked.out).toContain(`Verification:  verified (checksums match); signature verified (key ${fingerprint})`);
 
     await expect(cli(['backup', 'verify', name, '--location', directory, '--verify-key', 'missing.pem'])).rejects.toThrow(/^Input '--verify-key': cannot read the key file/);
     await expect(cli(['backup', 'verify', name, '--location', directory, '--verify-key', 'ours.pem'])).rejects.toThrow("Input '--verify-key': is a private key; verifying takes public keys only");

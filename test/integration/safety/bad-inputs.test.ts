@@ -11,12 +11,15 @@ import { parsePruneSettings, parseSyncSettings } from '../../../src/settings/lif
 import { parseRestoreSettings } from '../../../src/settings/restore-settings.js';
 import { parseConnectionSettings, parseStoreSettings } from '../../../src/settings/settings.js';
 import { parseVerifySettings } from '../../../src/settings/verify-settings.js';
+import { parseCopySettings } from '../../../src/settings/copy-settings.js';
+import { parseDiffSettings } from '../../../src/settings/diff-settings.js';
+import { parseListSettings } from '../../../src/settings/list-delete-settings.js';
 import { clusterFor, refs } from '../../support/cluster.js';
 import { testEnvironment } from '../../support/environment.js';
 
 // Every input a user can get wrong fails before anything is touched, with a message naming it: `--flag` on the
 // CLI, the input's name in the action. The table must cover every input of the catalog (checked below).
-type Mode = 'backup' | 'restore' | 'prune' | 'sync' | 'verify';
+type Mode = 'backup' | 'restore' | 'prune' | 'sync' | 'verify' | 'list' | 'copy' | 'diff';
 const BAD: [input: string, value: string, mode: Mode][] = [
   ['context', 'no-such-context', 'backup'],
   ['location', 'ftp://host/dir', 'backup'],
@@ -40,6 +43,7 @@ const BAD: [input: string, value: string, mode: Mode][] = [
   ['or-selector', 'a=b or c in', 'restore'],
   ['concurrency', '0', 'backup'],
   ['fail-on-partial', 'maybe', 'backup'],
+  ['upload-local-backup', 'maybe', 'backup'],
   ['backup-name', 'Backup_1', 'backup'],
   ['schedule-name', 'Nightly!', 'backup'],
   ['ttl', '30d', 'backup'],
@@ -83,10 +87,21 @@ const BAD: [input: string, value: string, mode: Mode][] = [
   ['encryption-passphrase', 'too short', 'backup'],
   ['encryption-identity', 'age1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq', 'restore'],
   ['verify-key', 'no-such-key.pem', 'restore'],
+  ['wait-for-workloads', 'soon', 'restore'],
+  ['workloads-timeout', '10 minutes', 'restore'],
+  ['max-age', '26 hours', 'list'],
+  ['to-location', 'ftp://host/dir', 'copy'],
+  ['to-s3-endpoint', 'minio:9000', 'copy'],
+  ['to-s3-region', 'us east 1', 'copy'],
+  ['to-s3-force-path-style', 'perhaps', 'copy'],
+  ['to-aws-profile', 'my profile', 'copy'],
+  ['copy-all', 'everything', 'copy'],
+  ['against-backup', 'Bad_Backup', 'diff'],
+  ['fail-on-drift', 'maybe', 'diff'],
   ['verify-key', '-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEINfbEaIkW9uOJxCuQok6ezn8ybo7DItFa3RZeBkvOPyQ\n-----END PRIVATE KEY-----\n', 'restore']
 ];
-/** Switches take no value on the CLI (`--dry-run`): their wrong values exist only in the action. */
-const SWITCHES = new Set(ALL_INPUTS.filter((i) => i.flag).map((i) => i.name));
+/** Switches take no value on the CLI (`--dry-run`): their wrong values exist only in the action, as do action-only inputs. */
+const SWITCHES = new Set(ALL_INPUTS.filter((i) => i.flag || i.actionOnly).map((i) => i.name));
 
 const env = testEnvironment();
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bad-inputs-'));
@@ -97,15 +112,26 @@ const COMMANDS: Record<Mode, string[]> = {
   restore: ['restore', 'create', '--from-backup', 'some-backup'],
   prune: ['prune'],
   sync: ['sync'],
-  verify: ['backup', 'verify', 'some-backup']
+  verify: ['backup', 'verify', 'some-backup'],
+  // The CLI lists with `backup get`; max-age, list's one input, is the action's alone.
+  list: ['backup', 'get'],
+  copy: ['backup', 'copy', 'some-backup'],
+  diff: ['diff', 'some-backup']
 };
+
+/** Inputs the CLI spells its own way, as Velero does (`backup copy --to`, `diff --against`). */
+const CLI_FLAGS: Record<string, string> = { 'to-location': '--to', 'against-backup': '--against' };
 
 async function runCli(mode: Mode, input: string, value: string, location: string): Promise<unknown> {
   const io = { out: () => undefined, err: () => undefined, env: {}, cwd: work };
   // The names of what is created are the verbs' arguments, as in Velero (`backup create NAME`), not flags.
   const positional = input === 'backup-name' || input === 'restore-name';
-  const flags = positional ? [value] : [`--${input}`, value].filter((_, i) => !(SWITCHES.has(input) && i === 1));
-  const args = [...COMMANDS[mode], ...(positional ? flags : []), '--kubeconfig', env.kubeconfig, '--location', location, ...(positional ? [] : flags)];
+  const flags = positional ? [value] : [CLI_FLAGS[input] ?? `--${input}`, value].filter((_, i) => !(SWITCHES.has(input) && i === 1));
+  // A copy needs its destination; the table's own --to, when it is the input tried, comes last and wins.
+  const destination = mode === 'copy' ? ['--to', path.join(work, `copy-${input}`)] : [];
+  // A copy reads no cluster, so it takes no kubeconfig.
+  const kubeconfig = mode === 'copy' ? [] : ['--kubeconfig', env.kubeconfig];
+  const args = [...COMMANDS[mode], ...(positional ? flags : []), ...kubeconfig, '--location', location, ...destination, ...(positional ? [] : flags)];
   // --location given twice: the table's own value wins (commander keeps the last).
   return buildProgram(io)
     .parseAsync(args, { from: 'user' })
@@ -127,6 +153,9 @@ function parseAsAction(mode: Mode, inputs: Record<string, string>): void {
   if (mode === 'prune') parsePruneSettings(reader);
   if (mode === 'sync') parseSyncSettings(reader);
   if (mode === 'verify') parseVerifySettings(mapReader({ 'from-backup': 'some-backup', ...inputs }));
+  if (mode === 'list') parseListSettings(reader);
+  if (mode === 'copy') parseCopySettings(mapReader({ 'from-backup': 'some-backup', 'to-location': path.join(work, 'copy-destination'), ...inputs }), work, parseStoreSettings(reader, work));
+  if (mode === 'diff') parseDiffSettings(reader);
 }
 
 describe('every input a user can get wrong', () => {
@@ -138,7 +167,7 @@ describe('every input a user can get wrong', () => {
     const location = path.join(work, `cli-${input}`);
     const err = await runCli(mode, input, value, input === 'location' ? value : location);
     expect(err).toBeInstanceOf(Error);
-    expect((err as Error).message).toMatch(new RegExp(`^Input '--${input}': `));
+    expect((err as Error).message).toMatch(new RegExp(`^Input '${CLI_FLAGS[input] ?? `--${input}`}': `));
     expect(fs.existsSync(location)).toBe(false);
   });
 

@@ -163,7 +163,7 @@ describe('an item whose JSON disagrees with its archive path', () => {
     expect(await cluster.get(clusterRoles, roleWithNamespace)).toBeUndefined();
 
     // Each is a failed item naming its archive entry.
-    expect(outcomeOf(result, 'configmaps', 'stolen')).toMatchObject({ action: 'failed', namespace: relA, reason: expect.stringContaining(`resources/configmaps/namespaces/${relA}/stolen.json`) });
+    expect(outcomeOf(result, 'configmaps', 'stolen')).toMatchObject({ action: 'failed', namespace: targetA, reason: expect.stringContaining(`resources/configmaps/namespaces/${relA}/stolen.json`) });
     expect(outcomeOf(result, 'configmaps', 'stolen')?.reason).toContain(victim);
     expect(outcomeOf(result, 'configmaps', 'renamed')).toMatchObject({ action: 'failed', reason: expect.stringContaining(`resources/configmaps/namespaces/${relA}/renamed.json`) });
     expect(outcomeOf(result, 'clusterroles.rbac.authorization.k8s.io', roleInNamespace)).toMatchObject({ action: 'failed', reason: expect.stringContaining(`namespaces/${relA}/${roleInNamespace}.json`) });
