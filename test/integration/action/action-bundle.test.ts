@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { generateX25519Identity, identityToRecipient } from 'age-encryption';
 import { runActionBundle } from '../../support/action.js';
+import { clusterFor, deleteNamespace } from '../../support/cluster.js';
 import { testEnvironment, uniqueName } from '../../support/environment.js';
 
 /**
@@ -13,6 +14,8 @@ import { testEnvironment, uniqueName } from '../../support/environment.js';
 const env = testEnvironment();
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'kb-action-'));
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+
+const VELERO_BACKUPS = { group: 'velero.io', version: 'v1', resource: 'backups', namespaced: true };
 
 const runAction = (inputs: Record<string, string>, extraEnv: Record<string, string> = {}) => runActionBundle(work, inputs, extraEnv);
 
@@ -80,6 +83,40 @@ describe('the action bundle (dist/index.js)', () => {
     );
     expect({ status: run.status, log: run.status === 0 ? '' : run.stdout }).toEqual({ status: 0, log: '' });
     expect(run.outputs['backup-name']).toBe(`${schedule}-${new Date().getUTCFullYear()}0101000000`);
+  });
+
+  it('syncs the location into Backup objects, then prunes the expired backup with its record and keeps the other', async () => {
+    const veleroNamespace = uniqueName('bundle-velero');
+    const expiring = `${name}-expiring`;
+    const kept = `${name}-kept`;
+    const common = { kubeconfig, location: 'lifecycle', 'velero-namespace': veleroNamespace };
+    try {
+      for (const [backupName, ttl] of [[expiring, '1s'], [kept, '720h']] as const) {
+        const made = runAction({ mode: 'backup', kubeconfig, location: 'lifecycle', 'backup-name': backupName, ttl, 'include-namespaces': 'kube-system', 'include-resources': 'configmaps' });
+        expect({ status: made.status, log: made.status === 0 ? '' : made.stdout }).toEqual({ status: 0, log: '' });
+      }
+      const synced = runAction({ mode: 'sync', ...common, 'install-crds': 'true' });
+      expect({ status: synced.status, log: synced.status === 0 ? '' : synced.stdout }).toEqual({ status: 0, log: '' });
+      expect(synced.outputs).toMatchObject({ created: '2', deleted: '0' });
+      expect(synced.summary).toContain(`## Sync of \`file://${work}/lifecycle\` into namespace \`${veleroNamespace}\``);
+
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      const pruned = runAction({ mode: 'prune', ...common });
+      expect({ status: pruned.status, log: pruned.status === 0 ? '' : pruned.stdout }).toEqual({ status: 0, log: '' });
+      expect(pruned.outputs).toMatchObject({ deleted: '1', 'deleted-backups': JSON.stringify([expiring]) });
+      expect(fs.readdirSync(path.join(work, 'lifecycle', 'backups')).sort()).toEqual([kept]);
+      const backups = clusterFor(env.kubeconfig);
+      try {
+        const records = [];
+        for await (const record of backups.list(VELERO_BACKUPS, { namespace: veleroNamespace })) records.push(record.metadata.name);
+        expect(records).toEqual([kept]);
+      } finally {
+        await deleteNamespace(backups, veleroNamespace);
+        backups.close();
+      }
+    } finally {
+      fs.rmSync(path.join(work, 'lifecycle'), { recursive: true, force: true });
+    }
   });
 
   it('fails the step with one line naming the input for a bad value', () => {

@@ -131,6 +131,19 @@ describe('kube-backup restore create, get, describe, logs', () => {
     expect(logs).toMatch(/level=info msg="created: configmaps/);
   });
 
+  it('prints a dry run\'s plan once, under the target namespace', async () => {
+    const planned = uniqueName('cli-plan');
+    const { out, err, code } = await cli(['restore', 'create', ...connection, '--from-backup', backupName, '--namespace-mappings', `${source}:${planned}`, '--dry-run']);
+    expect({ code, err: code === 0 ? '' : err }).toEqual({ code: 0, err: '' });
+    const screen = `${out}\n${err}`;
+    for (const name of ['alpha', 'beta', 'broken']) {
+      // One row of the plan table names it, under the namespace it would be written to.
+      const rows = screen.split('\n').filter((line) => new RegExp(`\\b${name}\\b`).test(line));
+      expect({ name, rows: rows.map((row) => row.trim().split(/\s+/).slice(0, 4)) }).toEqual({ name, rows: [['create', 'configmaps', planned, name]] });
+    }
+    expect(await cluster.get(refs.namespaces, planned)).toBeUndefined();
+  });
+
   it('exits 2 on PartiallyFailed, and 1 with --fail-on-partial', async () => {
     // A merge patch giving one ConfigMap a label value the API server refuses: that item fails, the others restore.
     const modifiers = ['version: v1', 'resourceModifierRules:', '- conditions:', '    groupResource: configmaps', '    resourceNameRegex: "^broken$"', '  mergePatches:', '  - patchData: |', '      {"metadata":{"labels":{"bad":"not a valid label value!"}}}'].join('\n');
