@@ -22,11 +22,16 @@ export interface ListTask {
   pageSize: number;
 }
 
-/** The seed's objects POSTed into fresh namespaces. */
+/**
+ * The seed's objects POSTed into fresh namespaces: plain POSTs answered with the whole object, as kubectl and
+ * client libraries send them; with metadataOnly also as the restore sends them, answered with the metadata only.
+ */
 export interface CreateTask {
   size: number;
   namespaces: string[];
   concurrency: number;
+  /** Ask for metadata-only answers, as the restore does (KubeCluster.create's metadataOnly). */
+  metadataOnly?: boolean;
 }
 
 /** Every resource in every namespace, `concurrency` resources at a time, namespaces in turn: the backup's walk. */
@@ -55,7 +60,7 @@ export async function listEverything(cluster: KubeCluster, task: ListTask): Prom
 export async function createEverything(cluster: KubeCluster, task: CreateTask): Promise<number> {
   await Promise.all(task.namespaces.map((ns) => cluster.create(refs.namespaces, namespaceObject(ns, task.size))));
   const objects = [...benchObjects(task.size, task.namespaces)];
-  await createAll(cluster, objects, task.concurrency);
+  await createAll(cluster, objects, task.concurrency, { metadataOnly: task.metadataOnly });
   return objects.length + task.namespaces.length;
 }
 

@@ -5,7 +5,8 @@
  * per repetition (default 3; medians reported) each run in its own process (measure.ts):
  *   connect only (the memory floor) · the bare paginated LIST of every resource the backup walks · `kubectl get -A
  *   -o json` of the seeded kinds · the backup to S3 (Swift) · its restore into cluster B at concurrency 16 and at 1 ·
- *   its restore into mapped namespaces on A · the same objects POSTed raw into B, sequentially and at 16.
+ *   its restore into mapped namespaces on A · the same objects POSTed raw into B, sequentially and at 16, and at 16
+ *   answered with metadata only, as the restore asks (the ratios stay against plain POSTs, the issue's baseline).
  * Prints a table per size and writes bench/results.json.
  *
  *   npm run bench -- --sizes 10000 --reps 3          one size
@@ -184,14 +185,15 @@ async function repetition(run: Run, size: number, rep: number): Promise<Repetiti
   const restoreMapped = await restore(a, env.kubeconfig, 'a16', RESTORE_CONCURRENCY, sourceNamespaces.map((ns, i) => `${ns}:${mapped[i]}`).join(','));
 
   const rawNamespaces = benchNamespaces(size, 'raw');
-  const creates = async (concurrency: number) => {
-    const measured = await child({ kind: 'create', kubeconfig: env.kubeconfigB, size, namespaces: rawNamespaces, concurrency });
+  const creates = async (concurrency: number, metadataOnly = false) => {
+    const measured = await child({ kind: 'create', kubeconfig: env.kubeconfigB, size, namespaces: rawNamespaces, concurrency, metadataOnly });
     await deleteNamespaces(b, rawNamespaces);
     return measured;
   };
   const createSequential = await creates(1);
   const createParallel = await creates(RESTORE_CONCURRENCY);
-  return { connect, list, kubectl, backup, archiveBytes, restoreParallel, restoreSequential, restoreMapped, createSequential, createParallel };
+  const createParallelMetadataOnly = await creates(RESTORE_CONCURRENCY, true);
+  return { connect, list, kubectl, backup, archiveBytes, restoreParallel, restoreSequential, restoreMapped, createSequential, createParallel, createParallelMetadataOnly };
 }
 
 /** The resources a backup of one size's namespaces lists, planned by the backup's own scope code from discovery. */

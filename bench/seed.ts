@@ -4,6 +4,7 @@
  * generated deterministically so a rerun finds them already there and the raw-create baseline posts the same shapes.
  */
 import pLimit from 'p-limit';
+import type { WriteOptions } from '../src/kube/cluster.js';
 import type { KubeCluster } from '../src/kube/kube-cluster.js';
 import { KubeApiError } from '../src/kube/http.js';
 import type { KubeObject } from '../src/model/kube-object.js';
@@ -89,14 +90,14 @@ export async function seed(cluster: KubeCluster, size: number, progress: (line: 
 }
 
 /** Creates the objects at the given concurrency; one that already exists is fine (an interrupted seed resumed). */
-export async function createAll(cluster: KubeCluster, objects: readonly SeedObject[], concurrency: number): Promise<void> {
+export async function createAll(cluster: KubeCluster, objects: readonly SeedObject[], concurrency: number, options: WriteOptions = {}): Promise<void> {
   const limit = pLimit(concurrency);
-  await Promise.all(objects.map(({ ref, object }) => limit(() => createIfMissing(cluster, ref, object))));
+  await Promise.all(objects.map(({ ref, object }) => limit(() => createIfMissing(cluster, ref, object, options))));
 }
 
-async function createIfMissing(cluster: KubeCluster, ref: ResourceRef, object: KubeObject): Promise<void> {
+async function createIfMissing(cluster: KubeCluster, ref: ResourceRef, object: KubeObject, options: WriteOptions = {}): Promise<void> {
   try {
-    await cluster.create(ref, object);
+    await cluster.create(ref, object, options);
   } catch (err) {
     if (!(err instanceof KubeApiError && err.statusCode === 409)) throw err;
   }

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { formatLabelSelector } from '../kube/label-selector.js';
 import { ArchiveWriter } from '../archive/archive-writer.js';
@@ -92,6 +93,9 @@ export interface BackupResult {
   skipped?: string;
 }
 
+/** How much of the gzipped archive may wait for the upload: a walk's start before the lease, and upload hiccups. */
+const UPLOAD_BUFFER_BYTES = 8 * 1024 * 1024;
+
 /**
  * One backup, end to end. Nothing makes the backup visible until every file is stored: velero-backup.json goes
  * last, with a conditional create, so a crash leaves an unfinished folder (no Backup) and two runs cannot both win.
@@ -115,9 +119,23 @@ export async function runBackup(context: BackupContext, request: BackupRequest):
   // A scheduled run started twice: the twin that finds its slot's backup done has nothing to do.
   const twin = await existingTwinBackup(store, name, request.slot, identity);
   if (twin) return skippedResult(name, store.url, startedAt, twin, `backup ${name} of this cron slot already exists, made from this cluster by another run`);
+  const leaseOptions: LeaseOptions = { operation: 'backup', holder: context.holder, target: name, clusterUid: identity, clock, logger: context.logger, ...context.lease };
+  const plan = { name, identity, scope, policies, snapshots };
+  // The walk starts while a free location's lease is taken: confirming a new lease on a store whose conditional
+  // create is not atomic is a second's settle (exclusive-create.ts), which the cluster's first pages fill instead.
+  // Nothing is stored, and no hook or volume step starts, before the lease is this run's (writeBackup).
+  const early = acquireLease(store, { ...leaseOptions, waitMs: 0 });
+  try {
+    return await writeBackup(context, request, { ...plan, lease: early });
+  } catch (err) {
+    // Held by another run (or lost to one in the settle): what was read is dropped, and the run waits as below.
+    if (!(err instanceof LeaseHeldError)) throw err;
+  } finally {
+    await (await early.catch(() => undefined))?.release();
+  }
   let lease;
   try {
-    lease = await acquireLease(store, { operation: 'backup', holder: context.holder, target: name, clusterUid: identity, clock, logger: context.logger, ...context.lease });
+    lease = await acquireLease(store, leaseOptions);
   } catch (err) {
     if (!(request.slot && err instanceof LeaseHeldError && isTwinRun(err.current, name, identity))) throw err;
     return skippedResult(name, store.url, startedAt, undefined, `another run of this cron slot is writing backup ${name} (${err.current.holder})`);
@@ -126,7 +144,7 @@ export async function runBackup(context: BackupContext, request: BackupRequest):
     // The twin may have finished while this run waited for the lease.
     const done = await existingTwinBackup(store, name, request.slot, identity);
     if (done) return skippedResult(name, store.url, startedAt, done, `backup ${name} of this cron slot was made from this cluster by another run`);
-    return await writeBackup(context, request, { name, identity, lease, scope, policies, snapshots });
+    return await writeBackup(context, request, { ...plan, lease: Promise.resolve(lease) });
   } finally {
     await lease.release();
   }
@@ -135,7 +153,8 @@ export async function runBackup(context: BackupContext, request: BackupRequest):
 interface BackupPlan {
   name: string;
   identity: string | undefined;
-  lease: Lease;
+  /** The location's lease: the walk may start before it is held; nothing is stored or run in a pod before. */
+  lease: Promise<Lease>;
   scope: BackupScope;
   policies: VolumePolicies | undefined;
   /** The snapshot API, when snapshot-volumes is on and the cluster serves it. */
@@ -156,7 +175,7 @@ function snapshotResources(discovery: DiscoveryResult): SnapshotResources | unde
   return snapshots && contents && classes ? { api, scoped: { snapshots, contents, classes } } : undefined;
 }
 
-async function writeBackup(context: BackupContext, request: BackupRequest, { name, identity, lease, scope, policies, snapshots }: BackupPlan): Promise<BackupResult> {
+async function writeBackup(context: BackupContext, request: BackupRequest, { name, identity, lease: leased, scope, policies, snapshots }: BackupPlan): Promise<BackupResult> {
   const { cluster, store } = context;
   const clock = context.clock ?? (() => new Date());
   const { settings, location } = request;
@@ -182,9 +201,14 @@ async function writeBackup(context: BackupContext, request: BackupRequest, { nam
   // Every file goes into the checksum manifest with the digest of the bytes handed to the store, taken on the way.
   const checksums = new Map<string, FileChecksum>();
   const tarball = storedForm(sink.writer.output, encryptor);
-  const upload = store.put(keys.tarball, tarball, { contentType: 'application/gzip' }).then(() => {
-    checksums.set(keys.tarball, checksumOf(tarball.digest()));
-  });
+  // Bounded: what the walk archives before the lease is held, and while the upload lags, waits here.
+  const uploadBuffer = new PassThrough({ highWaterMark: UPLOAD_BUFFER_BYTES });
+  pipeline(tarball, uploadBuffer).catch(() => undefined);
+  const upload = leased
+    .then(() => store.put(keys.tarball, uploadBuffer, { contentType: 'application/gzip' }))
+    .then(() => {
+      checksums.set(keys.tarball, checksumOf(tarball.digest()));
+    });
   // Surface an upload failure at once instead of after the walk (the archive would otherwise wait forever), and stop
   // the walk: no pod's pre hooks start for a backup that has failed.
   const uploadFailed = new AbortController();
@@ -206,12 +230,13 @@ async function writeBackup(context: BackupContext, request: BackupRequest, { nam
       allApiVersions: settings.allApiVersions,
       pageSize: settings.pageSize,
       concurrency: settings.concurrency,
-      hooks: withVolumeSteps(podHooks(cluster, settings.hooks, log, results), volumes),
+      hooks: afterLease(withVolumeSteps(podHooks(cluster, settings.hooks, log, results), volumes), leased),
       signal: walkSignal,
       logger: log,
       results,
       onProgress: (done) => progress(done)
     });
+    await leased;
     await volumes.copyRemainingClaims(inventory.claims, walkSignal);
     await sink.writeDeferred(volumes.snapshots, snapshots?.scoped, name);
     await sink.writer.finish();
@@ -225,12 +250,17 @@ async function writeBackup(context: BackupContext, request: BackupRequest, { nam
   } catch (err) {
     sink.writer.abort(err instanceof Error ? err : new Error(String(err)));
     await upload.catch(() => undefined);
+    // The walk stopped because the location is another run's: not this backup's failure, nothing to record.
+    const notLeased = await leased.then(() => undefined, (leaseError: unknown) => leaseError);
+    if (notLeased) throw notLeased;
     phase = 'Failed';
     failure = errorMessage(err);
     results.error(`backup failed: ${failure}`, undefined, 'velero');
     log.error(`Backup failed: ${failure}`);
   }
 
+  // Without the lease (another run holds the location), nothing of this run is stored: the caller decides.
+  const lease = await leased;
   const completedAt = clock();
   log.info(`Backup ${name} ${phase}: ${sink.writer.itemsWritten} items, ${results.errorTotal} errors, ${results.warningTotal} warnings`);
   // Snapshots outlive the run only with a backup that points at them: kept when committed, deleted otherwise.
@@ -241,12 +271,15 @@ async function writeBackup(context: BackupContext, request: BackupRequest, { nam
   };
   const putContents = async (key: string, body: Buffer) => putRecorded(key, encryptor ? await encryptor.encryptBuffer(body) : body);
   try {
-    await putContents(keys.results, gzipJson(results.toJSON()));
-    await putContents(keys.resourceList, gzipJson(sink.resourceList()));
-    if (volumes.copies.length) await putRecorded(keys.fsVolumes, encodeVolumeCopies([...volumes.copies]));
     const volumeInfo = volumeInfoEntries({ volumes: inventory.volumes, copies: volumes.copies, snapshots: volumes.snapshots, snapshotSkips: volumes.snapshotSkips, skippedByPolicy: volumes.skippedByPolicy });
-    if (volumeInfo.length) await putRecorded(keys.volumeInfo, gzipJson(volumeInfo));
-    await putContents(keys.logs, gzipText(log.text()));
+    // Independent of each other, so side by side: one after another they were a round trip each to the store.
+    await Promise.all([
+      putContents(keys.results, gzipJson(results.toJSON())),
+      putContents(keys.resourceList, gzipJson(sink.resourceList())),
+      volumes.copies.length ? putRecorded(keys.fsVolumes, encodeVolumeCopies([...volumes.copies])) : undefined,
+      volumeInfo.length ? putRecorded(keys.volumeInfo, gzipJson(volumeInfo)) : undefined,
+      putContents(keys.logs, gzipText(log.text()))
+    ]);
 
     if (phase !== 'Failed') {
       // The copies' stored digests were taken as they streamed into the store (copyVolumeOut); failed copies
@@ -347,6 +380,16 @@ async function resolveVolumePolicies(cluster: Cluster, settings: BackupVolumeSet
   if (!configMap) throw new InputError('volume-policies', `ConfigMap ${namespace}/${name} does not exist in ${cluster.server}`, 'Create it with the policies YAML as its only data entry, or give the YAML itself');
   const data = (configMap.data ?? {}) as Record<string, string>;
   return source.decode(data);
+}
+
+/** Pods' hooks and volume steps wait for the lease: a run that does not get it must have changed nothing. */
+function afterLease(hooks: PodHooks, lease: Promise<Lease>): PodHooks {
+  return {
+    around: async (pod, write, signal) => {
+      await lease;
+      return hooks.around(pod, write, signal);
+    }
+  };
 }
 
 /** A pod's volumes are copied or snapshotted after its pre hooks and before its post hooks, as Velero's are. */

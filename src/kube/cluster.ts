@@ -50,6 +50,11 @@ export interface WriteOptions {
   namespace?: string;
   dryRun?: boolean;
   fieldManager?: string;
+  /**
+   * Answer with the written object's metadata only (a PartialObjectMetadata): for callers that need no more than
+   * its uid. The server then encodes, and we parse, a fraction of each object: a restore's largest share of both.
+   */
+  metadataOnly?: boolean;
 }
 
 export type PatchType = 'merge' | 'json' | 'strategic';

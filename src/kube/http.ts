@@ -62,6 +62,8 @@ export interface RequestOptions {
   query?: Record<string, string | number | boolean | undefined>;
   body?: unknown;
   contentType?: string;
+  /** The Accept header; plain JSON by default. */
+  accept?: string;
   timeoutMs?: number;
   retry?: RetryPolicy | false;
 }
@@ -78,8 +80,17 @@ export const KUBE_RETRY: RetryPolicy = { attempts: 8, baseDelayMs: 250, maxDelay
  * plugins such as aws-iam-authenticator or gke-gcloud-auth-plugin, in-cluster files), applied per request so
  * refreshed tokens are picked up; the bodies are ours, untouched by generated model classes that drop fields.
  */
+/** How long one computation of the request credentials is reused. */
+const AUTH_REUSE_MS = 1_000;
+
+interface Connection {
+  agent: http.Agent;
+  headers: http.OutgoingHttpHeaders;
+}
+
 export class KubeHttpClient {
   private agent?: http.Agent;
+  #connection?: Promise<Connection>;
   readonly server: URL;
 
   constructor(
@@ -109,7 +120,23 @@ export class KubeHttpClient {
     return options;
   }
 
-  private async connection(): Promise<{ agent: http.Agent; headers: http.OutgoingHttpHeaders }> {
+  private connection(): Promise<Connection> {
+    // Reused for a moment, not per call: working out the credentials each time cost a restore 2% of its CPU,
+    // and a second is far shorter than any token's life, so refreshed tokens are still picked up.
+    if (!this.#connection) {
+      const pending = this.newConnection();
+      this.#connection = pending;
+      const forget = () => {
+        if (this.#connection === pending) this.#connection = undefined;
+      };
+      setTimeout(forget, AUTH_REUSE_MS).unref();
+      // A failure is not reused: the next call asks again.
+      pending.catch(forget);
+    }
+    return this.#connection;
+  }
+
+  private async newConnection(): Promise<Connection> {
     const auth = await this.authOptions();
     if (!this.agent) {
       const tls = { ca: auth.ca, cert: auth.cert, key: auth.key, rejectUnauthorized: auth.rejectUnauthorized, servername: auth.servername };
@@ -135,7 +162,7 @@ export class KubeHttpClient {
     const { agent, headers } = await this.connection();
     const url = this.url(path, options.query);
     const payload = options.body === undefined ? undefined : Buffer.from(JSON.stringify(options.body));
-    const requestHeaders: http.OutgoingHttpHeaders = { ...headers, accept: 'application/json' };
+    const requestHeaders: http.OutgoingHttpHeaders = { ...headers, accept: options.accept ?? 'application/json' };
     if (payload) {
       requestHeaders['content-type'] = options.contentType ?? 'application/json';
       requestHeaders['content-length'] = payload.length;

@@ -21,6 +21,9 @@ import { apiVersionOf, groupVersionPath, resourcePath } from './paths.js';
 import type { KubeObject } from '../model/kube-object.js';
 import type { ResourceRef } from '../model/resource-ref.js';
 
+/** Asks for PartialObjectMetadata, with plain JSON as the fallback of a server or proxy that cannot transform. */
+const METADATA_ONLY = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json';
+
 const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
   merge: 'application/merge-patch+json',
   json: 'application/json-patch+json',
@@ -125,7 +128,7 @@ export class KubeCluster implements Cluster {
 
   create(ref: ResourceRef, object: KubeObject, options: WriteOptions = {}): Promise<KubeObject> {
     const namespace = options.namespace ?? object.metadata.namespace;
-    return this.http.request<KubeObject>('POST', resourcePath(ref, namespace), { body: object, query: writeQuery(options) });
+    return this.http.request<KubeObject>('POST', resourcePath(ref, namespace), { body: object, query: writeQuery(options), accept: options.metadataOnly ? METADATA_ONLY : undefined });
   }
 
   patch(ref: ResourceRef, name: string, patch: unknown, type: PatchType, options: WriteOptions = {}): Promise<KubeObject> {

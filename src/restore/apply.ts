@@ -43,13 +43,13 @@ export async function applyObject(cluster: Cluster, ref: ResourceRef, desired: K
     if (dryRun) {
       const live = await cluster.get(ref, name, namespace);
       if (!live) {
-        await cluster.create(ref, desired, { dryRun: true });
+        await cluster.create(ref, desired, { dryRun: true, metadataOnly: true });
         return { action: 'created' };
       }
       return await existing(live);
     }
     try {
-      const created = await cluster.create(ref, desired);
+      const created = await cluster.create(ref, desired, { metadataOnly: true });
       return { action: 'created', uid: created.metadata.uid };
     } catch (err) {
       if (!(err instanceof KubeApiError && err.statusCode === 409 && err.reason === 'AlreadyExists')) throw err;
@@ -57,7 +57,7 @@ export async function applyObject(cluster: Cluster, ref: ResourceRef, desired: K
     const live = await cluster.get(ref, name, namespace);
     // Deleted between the create and the get: one more try is all a restore owes a racing deletion.
     if (!live) {
-      const created = await cluster.create(ref, desired);
+      const created = await cluster.create(ref, desired, { metadataOnly: true });
       return { action: 'created', uid: created.metadata.uid };
     }
     return await existing(live);
@@ -81,7 +81,7 @@ export async function applyObject(cluster: Cluster, ref: ResourceRef, desired: K
         // Orphan: the object goes, what it owns stays (a Deployment's ReplicaSets are adopted again by the new one).
         await cluster.delete(ref, name, { namespace, propagationPolicy: 'Orphan' });
         await waitUntilGone(cluster, ref, name, namespace, options.deleteTimeoutMs ?? 60_000, options.clock);
-        const created = await cluster.create(ref, desired);
+        const created = await cluster.create(ref, desired, { metadataOnly: true });
         return { action: 'recreated', changes, uid: created.metadata.uid };
       }
     }

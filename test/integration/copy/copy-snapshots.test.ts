@@ -14,7 +14,7 @@ import type { ObjectStore, PutOptions } from '../../../src/storage/object-store.
 import { MemoryLogger } from '../../../src/util/logger.js';
 import { verifyBackup } from '../../../src/verify/verify-backup.js';
 import { readGzJson } from '../../support/backups.js';
-import { clusterFor, createNamespace, deleteNamespacesAndWait, refs, testClaim, waitFor, waitForPodRunning } from '../../support/cluster.js';
+import { clusterFor, createNamespace, deleteNamespacesAndWait, refs, sleeperPod, testClaim, waitFor, waitForPodRunning } from '../../support/cluster.js';
 import { CsiSnapshotDouble, whyNoCsiSnapshotDouble } from '../../support/csi-snapshot-double.js';
 import { DelegatingStore } from '../../support/delegating-store.js';
 import { testEnvironment, uniqueName } from '../../support/environment.js';
@@ -83,16 +83,7 @@ describeWithDouble('copies of a backup with a CSI snapshot (CSI snapshot test do
     double = new CsiSnapshotDouble({ kubeconfig: env.kubeconfig });
     await Promise.all([createNamespace(cluster, ns), double.start()]);
     await cluster.create(refs.pvcs, testClaim(ns, 'data', { storageClass: double.storageClassName }));
-    await cluster.create(refs.pods, {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name: 'app', namespace: ns },
-      spec: {
-        terminationGracePeriodSeconds: 0,
-        containers: [{ name: 'main', image: env.image, imagePullPolicy: 'Never', command: ['sleep', '3600'], volumeMounts: [{ name: 'data', mountPath: '/data' }] }],
-        volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data' } }]
-      }
-    });
+    await cluster.create(refs.pods, sleeperPod(ns, 'app', env.image, {}, 'data'));
     await waitForPodRunning(cluster, ns, 'app');
     await cluster.exec({ namespace: ns, pod: 'app', container: 'main' }, ['sh', '-c', 'echo snapshotted > /data/file; sync']);
     source = local();

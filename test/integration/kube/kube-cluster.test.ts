@@ -172,6 +172,20 @@ describe('KubeCluster against a real API server', () => {
     expect(await cluster.get(refs.configmaps, 'cm', ns)).toBeUndefined();
   });
 
+  it('creates answering with the metadata only when asked, for the uid and nothing else', async () => {
+    const object = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'meta-only', namespace: ns }, data: { big: 'x'.repeat(4096) } };
+    const created = await cluster.create(refs.configmaps, object, { metadataOnly: true });
+    expect(created.kind).toBe('PartialObjectMetadata');
+    expect(created.metadata).toMatchObject({ name: 'meta-only', namespace: ns, uid: expect.any(String) });
+    expect(created).not.toHaveProperty('data');
+    expect((await cluster.get(refs.configmaps, 'meta-only', ns))?.data).toEqual(object.data);
+    // Errors still come as a Status, so AlreadyExists is recognised as before.
+    await expect(cluster.create(refs.configmaps, object, { metadataOnly: true })).rejects.toMatchObject({ statusCode: 409, reason: 'AlreadyExists' });
+    const dryRun = await cluster.create(refs.configmaps, { ...object, metadata: { ...object.metadata, name: 'meta-only-dry' } }, { metadataOnly: true, dryRun: true });
+    expect(dryRun.kind).toBe('PartialObjectMetadata');
+    expect(await cluster.get(refs.configmaps, 'meta-only-dry', ns)).toBeUndefined();
+  });
+
   it('reports a conflict on create as AlreadyExists', async () => {
     const again = cluster.create(refs.secrets, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'sec', namespace: ns } });
     await expect(again).rejects.toBeInstanceOf(KubeApiError);

@@ -16,7 +16,7 @@ import { runSync } from '../../../src/sync/run-sync.js';
 import { BACKUP_REF } from '../../../src/velero/backup-crd.js';
 import { MemoryLogger } from '../../../src/util/logger.js';
 import { readGzJson } from '../../support/backups.js';
-import { clusterFor, createNamespace, deleteNamespacesAndWait, refs, testClaim, waitFor, waitForPodRunning } from '../../support/cluster.js';
+import { clusterFor, createNamespace, deleteNamespacesAndWait, refs, sleeperPod, testClaim, waitFor, waitForPodRunning } from '../../support/cluster.js';
 import { CsiSnapshotDouble, SNAPSHOT_GROUP, whyNoCsiSnapshotDouble } from '../../support/csi-snapshot-double.js';
 import { DelegatingCluster } from '../../support/delegating-cluster.js';
 import { testEnvironment, uniqueName } from '../../support/environment.js';
@@ -101,16 +101,7 @@ describeWithDouble('prune deletes CSI snapshots (CSI snapshot test double)', () 
     double = new CsiSnapshotDouble({ kubeconfig: env.kubeconfig });
     await Promise.all([createNamespace(cluster, ns), double.start()]);
     await cluster.create(refs.pvcs, testClaim(ns, 'data', { storageClass: double.storageClassName }));
-    await cluster.create(refs.pods, {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name: 'app', namespace: ns },
-      spec: {
-        terminationGracePeriodSeconds: 0,
-        containers: [{ name: 'main', image: env.image, imagePullPolicy: 'Never', command: ['sleep', '3600'], volumeMounts: [{ name: 'data', mountPath: '/data' }] }],
-        volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data' } }]
-      }
-    });
+    await cluster.create(refs.pods, sleeperPod(ns, 'app', env.image, {}, 'data'));
     await waitForPodRunning(cluster, ns, 'app');
     await cluster.exec({ namespace: ns, pod: 'app', container: 'main' }, ['sh', '-c', 'echo snapshotted > /data/file; sync']);
   }, 180_000);

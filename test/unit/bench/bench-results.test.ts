@@ -16,6 +16,7 @@ function repetition(overrides: Partial<Repetition> = {}): Repetition {
     restoreMapped: run(2.5),
     createSequential: run(4),
     createParallel: run(1),
+    createParallelMetadataOnly: run(0.8),
     ...overrides
   };
 }
@@ -44,6 +45,8 @@ describe('summarize', () => {
     expect(result.restore_vs_parallel).toBe(0.5);
     expect(result.restore_vs_sequential).toBe(0.8);
     expect(result.restore_mapped_vs_parallel).toBe(0.4);
+    // Against raw creates that, like the restore's, ask for metadata-only answers (1000 in 0.8 s).
+    expect(result.restore_vs_parallel_metadata_only).toBe(0.4);
     expect(result.backup_rss_vs_connect).toBe(1.25);
     expect(result.backup_rss_vs_kubectl).toBe(0.5);
   });

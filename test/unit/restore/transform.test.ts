@@ -53,10 +53,25 @@ describe('transformForRestore: metadata and status', () => {
     expect(kept.metadata.ownerReferences).toEqual(fx.runningPod().metadata.ownerReferences);
   });
 
-  it('does not change its input', () => {
-    const input = fx.deployment();
-    transformForRestore(input, 'deployments.apps', ctx({ namespaceMappings: { shop: 'shop2' } }));
-    expect(input).toEqual(fx.deployment());
+  // Kinds without spec transforms share their spec with the input (no deep copy), so each kind is checked.
+  it.each([
+    ['deployments.apps', fx.deployment],
+    ['configmaps', fx.configMap],
+    ['namespaces', () => fx.namespace('shop')],
+    ['customresourcedefinitions.apiextensions.k8s.io', fx.widgetCrd],
+    ['services', fx.nodePortService],
+    ['secrets', fx.opaqueSecret],
+    ['serviceaccounts', fx.serviceAccount],
+    ['pods', fx.runningPod],
+    ['jobs.batch', fx.runningJob],
+    ['persistentvolumeclaims', fx.boundClaim],
+    ['persistentvolumes', () => fx.volume('Retain')],
+    ['rolebindings.rbac.authorization.k8s.io', fx.roleBinding]
+  ])('does not change its input (%s)', (groupResource, make) => {
+    const input = make();
+    const result = transformForRestore(input, groupResource, ctx({ namespaceMappings: { shop: 'shop2' } }));
+    expect(result).toHaveProperty('object');
+    expect(input).toEqual(make());
   });
 
   it("shortens long label values as Velero's label.GetValidName", () => {
