@@ -27,14 +27,17 @@ export interface Repetition {
   kubectl: Measurement;
   backup: Measurement;
   archiveBytes: number;
-  /** Into cluster B, under the original names, at the restore's default concurrency (16). */
-  restoreParallel: Measurement;
+  /**
+   * The restores and raw creates are absent from a `--backup-only` run (the 50,000-object targets are the backup's).
+   * Into cluster B, under the original names, at the restore's default concurrency (16).
+   */
+  restoreParallel?: Measurement;
   /** Into cluster B, concurrency 1: Velero's one-item-at-a-time restore. */
-  restoreSequential: Measurement;
+  restoreSequential?: Measurement;
   /** Into cluster A, every namespace mapped to a new name, concurrency 16. */
-  restoreMapped: Measurement;
-  createSequential: Measurement;
-  createParallel: Measurement;
+  restoreMapped?: Measurement;
+  createSequential?: Measurement;
+  createParallel?: Measurement;
   /** Raw creates at 16 answered with metadata only, as the restore's are: the floor for a client that asks so. */
   createParallelMetadataOnly?: Measurement;
 }
@@ -84,7 +87,10 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
-const rate = (m: Measurement) => m.items / m.seconds;
+/** Items per second; NaN for a measurement the run did not take (written as null, shown as a dash). */
+const rate = (m: Measurement | undefined) => (m ? m.items / m.seconds : Number.NaN);
+const seconds = (m: Measurement | undefined) => m?.seconds ?? Number.NaN;
+const peak = (m: Measurement | undefined) => m?.peakRssMiB ?? Number.NaN;
 const round = (value: number, digits = 3) => Number(value.toFixed(digits));
 
 /** The figures of one size from its repetitions. */
@@ -98,26 +104,26 @@ export function summarize(objects: number, reps: readonly Repetition[]): SizeRes
     restore_vs_sequential: med((r) => rate(r.restoreSequential) / rate(r.createSequential)),
     restore_vs_parallel: med((r) => rate(r.restoreParallel) / rate(r.createParallel)),
     restore_mapped_vs_parallel: med((r) => rate(r.restoreMapped) / rate(r.createParallel)),
-    restore_vs_parallel_metadata_only: med((r) => (r.createParallelMetadataOnly ? rate(r.restoreParallel) / rate(r.createParallelMetadataOnly) : Number.NaN)),
+    restore_vs_parallel_metadata_only: med((r) => rate(r.restoreParallel) / rate(r.createParallelMetadataOnly)),
     backup_peak_rss_mb: med((r) => r.backup.peakRssMiB),
-    restore_peak_rss_mb: med((r) => Math.max(r.restoreParallel.peakRssMiB, r.restoreSequential.peakRssMiB, r.restoreMapped.peakRssMiB)),
+    restore_peak_rss_mb: med((r) => Math.max(peak(r.restoreParallel), peak(r.restoreSequential), peak(r.restoreMapped))),
     connect_peak_rss_mb: med((r) => r.connect.peakRssMiB),
     kubectl_peak_rss_mb: med((r) => r.kubectl.peakRssMiB),
     backup_rss_vs_kubectl: med((r) => r.backup.peakRssMiB / r.kubectl.peakRssMiB),
     backup_rss_vs_connect: med((r) => r.backup.peakRssMiB / r.connect.peakRssMiB),
     archive_bytes: med((r) => r.archiveBytes),
     backup_items: med((r) => r.backup.items),
-    restore_items: med((r) => r.restoreParallel.items),
+    restore_items: med((r) => r.restoreParallel?.items ?? Number.NaN),
     times: {
       list: med((r) => r.list.seconds),
       kubectl: med((r) => r.kubectl.seconds),
       backup: med((r) => r.backup.seconds),
-      restore_parallel: med((r) => r.restoreParallel.seconds),
-      restore_sequential: med((r) => r.restoreSequential.seconds),
-      restore_mapped: med((r) => r.restoreMapped.seconds),
-      create_sequential: med((r) => r.createSequential.seconds),
-      create_parallel: med((r) => r.createParallel.seconds),
-      create_parallel_metadata_only: med((r) => r.createParallelMetadataOnly?.seconds ?? Number.NaN),
+      restore_parallel: med((r) => seconds(r.restoreParallel)),
+      restore_sequential: med((r) => seconds(r.restoreSequential)),
+      restore_mapped: med((r) => seconds(r.restoreMapped)),
+      create_sequential: med((r) => seconds(r.createSequential)),
+      create_parallel: med((r) => seconds(r.createParallel)),
+      create_parallel_metadata_only: med((r) => seconds(r.createParallelMetadataOnly)),
       node_startup: med((r) => r.backup.startupSeconds ?? Number.NaN)
     },
     rates: {
@@ -128,7 +134,7 @@ export function summarize(objects: number, reps: readonly Repetition[]): SizeRes
       restore_mapped: med((r) => rate(r.restoreMapped)),
       create_sequential: med((r) => rate(r.createSequential)),
       create_parallel: med((r) => rate(r.createParallel)),
-      create_parallel_metadata_only: med((r) => (r.createParallelMetadataOnly ? rate(r.createParallelMetadataOnly) : Number.NaN))
+      create_parallel_metadata_only: med((r) => rate(r.createParallelMetadataOnly))
     },
     samples: [...reps]
   };
@@ -153,5 +159,7 @@ export function resultTable(result: SizeResult): string {
     ['archive', `${(result.archive_bytes / 1024 / 1024).toFixed(1)} MiB`, '', '', ''],
     ['node start-up (not in the times)', s(t.node_startup), '', '', '']
   ];
-  return terminalTable([`${result.objects} objects, median of ${result.repetitions}`, 'value', 'baseline (same run)', 'ratio', 'target'], rows);
+  // A --backup-only run has no restore figures: their rows are left out rather than shown as NaN.
+  const measured = rows.filter((row) => !row.some((cell) => cell.includes('NaN')));
+  return terminalTable([`${result.objects} objects, median of ${result.repetitions}`, 'value', 'baseline (same run)', 'ratio', 'target'], measured);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { median, summarize, type Measurement, type Repetition } from '../../../bench/results.js';
+import { median, resultTable, summarize, type Measurement, type Repetition } from '../../../bench/results.js';
 import { SEEDED_KINDS, benchObjects, benchNamespaces, kindCounts } from '../../../bench/seed.js';
 
 const run = (seconds: number, items = 1000, peakRssMiB = 100): Measurement => ({ seconds, items, peakRssMiB, startupSeconds: 0.2 });
@@ -69,6 +69,29 @@ describe('summarize', () => {
   it('reports the restore peak RSS as the largest of its three restores', () => {
     const result = summarize(1000, [repetition({ restoreMapped: run(2.5, 1000, 222) })]);
     expect(result.restore_peak_rss_mb).toBe(222);
+  });
+});
+
+describe('a --backup-only run', () => {
+  const backupOnly = (): Repetition => {
+    const { connect, list, kubectl, backup, archiveBytes } = repetition();
+    return { connect, list, kubectl, backup, archiveBytes };
+  };
+
+  it('has the backup figures, and the restore ones as NaN (null in the JSON), not as zeros', () => {
+    const result = summarize(50_000, [backupOnly()]);
+    expect(result.backup_vs_list).toBe(2);
+    expect(result.backup_peak_rss_mb).toBe(150);
+    expect(result.restore_vs_parallel).toBeNaN();
+    expect(result.restore_peak_rss_mb).toBeNaN();
+    expect(JSON.parse(JSON.stringify(result)).restore_vs_sequential).toBeNull();
+  });
+
+  it('prints no restore rows', () => {
+    const table = resultTable(summarize(50_000, [backupOnly()]));
+    expect(table).toContain('paginated LIST');
+    expect(table).not.toMatch(/restore|NaN/);
+    expect(resultTable(summarize(1000, [repetition()]))).toContain('restore into B, concurrency 16');
   });
 });
 

@@ -37,7 +37,7 @@ describe('request credentials', () => {
     expect(new Set(fake.seen)).toEqual(new Set(['Bearer first']));
 
     // The token changes (an exec plugin's refresh, a rotated in-cluster token file): the next second's calls carry it.
-    fake.kc.getCurrentUser()!.token = 'second';
+    (fake.kc.getCurrentUser() as { token?: string }).token = 'second';
     await new Promise((resolve) => setTimeout(resolve, 1_100));
     await client.request('GET', '/api');
     expect(fake.seen.at(-1)).toBe('Bearer second');
