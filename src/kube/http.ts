@@ -75,11 +75,6 @@ export interface RequestOptions {
  */
 export const KUBE_RETRY: RetryPolicy = { attempts: 8, baseDelayMs: 250, maxDelayMs: 8000 };
 
-/**
- * Raw-JSON REST calls to one API server. Authentication is client-node's (tokens, client certificates, exec
- * plugins such as aws-iam-authenticator or gke-gcloud-auth-plugin, in-cluster files), applied per request so
- * refreshed tokens are picked up; the bodies are ours, untouched by generated model classes that drop fields.
- */
 /** How long one computation of the request credentials is reused. */
 const AUTH_REUSE_MS = 1_000;
 
@@ -88,6 +83,11 @@ interface Connection {
   headers: http.OutgoingHttpHeaders;
 }
 
+/**
+ * Raw-JSON REST calls to one API server. Authentication is client-node's (tokens, client certificates, exec
+ * plugins such as aws-iam-authenticator or gke-gcloud-auth-plugin, in-cluster files), worked out again every second
+ * so refreshed tokens are picked up; the bodies are ours, untouched by generated model classes that drop fields.
+ */
 export class KubeHttpClient {
   private agent?: http.Agent;
   #connection?: Promise<Connection>;
