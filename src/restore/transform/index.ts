@@ -46,7 +46,8 @@ export function transformForRestore(backedUp: KubeObject, groupResource: string,
   const skip = volumeDataSkipReason(backedUp, groupResource, ctx) ?? managedEndpointsReason(backedUp, groupResource, ctx) ?? skipReason(backedUp, groupResource);
   if (skip) return { skip };
 
-  let object = ctx.resourceModifiers || SPEC_TRANSFORMED.has(groupResource) ? cloneJson(backedUp) : withOwnMetadata(backedUp);
+  const kindTransform = Object.hasOwn(KIND_TRANSFORMS, groupResource) ? KIND_TRANSFORMS[groupResource] : undefined;
+  let object = ctx.resourceModifiers || kindTransform ? cloneJson(backedUp) : withOwnMetadata(backedUp);
   resetMetadataAndStatus(object, ctx.preserveOwnerReferences);
   const notes: string[] = [];
 
@@ -57,14 +58,11 @@ export function transformForRestore(backedUp: KubeObject, groupResource: string,
     if (outcome.applied.length) notes.push(`resource modifier rule${outcome.applied.length > 1 ? 's' : ''} ${outcome.applied.join(', ')} applied`);
   }
 
-  notes.push(...applyKindTransforms(object, groupResource, ctx, backedUp));
+  notes.push(...(kindTransform?.(object, ctx, backedUp) ?? []));
   mapItemNamespace(object, groupResource, ctx.namespaceMappings);
   addRestoreLabels(object, ctx.backupName, ctx.restoreName);
   return { object, notes };
 }
-
-/** The kinds applyKindTransforms changes below metadata: they are transformed on a deep copy. */
-const SPEC_TRANSFORMED = new Set(['services', 'pods', 'jobs.batch', 'serviceaccounts', 'secrets', 'persistentvolumeclaims', 'persistentvolumes', SNAPSHOTS, CONTENTS, 'statefulsets.apps', 'rolebindings.rbac.authorization.k8s.io', 'clusterrolebindings.rbac.authorization.k8s.io']);
 
 /**
  * A copy that shares everything with `backedUp` except what the metadata steps change (the top level, metadata and
@@ -76,66 +74,56 @@ function withOwnMetadata(backedUp: KubeObject): KubeObject {
   return { ...backedUp, metadata: { ...backedUp.metadata, ...(labels ? { labels: { ...labels } } : {}) } };
 }
 
-/** Velero's built-in restore item actions, one function per kind. Returns notes. */
-function applyKindTransforms(object: KubeObject, groupResource: string, ctx: TransformContext, backedUp: KubeObject): string[] {
+/** One of Velero's built-in restore item actions: changes `object` (a deep copy) below metadata; returns notes. */
+type KindTransform = (object: KubeObject, ctx: TransformContext, backedUp: KubeObject) => string[] | void;
+
+/**
+ * Velero's built-in restore item actions, by group-resource. The kinds listed here are transformed on a deep copy;
+ * every other kind shares its spec with the backed-up item (withOwnMetadata).
+ */
+const KIND_TRANSFORMS: Record<string, KindTransform> = {
+  services: (object, ctx, backedUp) => transformService(object, ctx.preserveNodePorts, backedUp),
+  pods: (object) => transformPod(object),
+  'jobs.batch': (object) => transformJob(object),
+  serviceaccounts: (object) => transformServiceAccount(object),
+  secrets: (object) => transformSecret(object),
+  persistentvolumeclaims: transformClaim,
+  persistentvolumes: (object, ctx) => {
+    transformPersistentVolume(object, ctx.namespaceMappings);
+    mapStorageClass(object, 'persistentvolumes', ctx.storageClassMappings);
+  },
+  [SNAPSHOTS]: (object, ctx, backedUp) => failOn(transformVolumeSnapshot(object, backedUp, ctx.restoreUid)),
+  [CONTENTS]: (object, ctx, backedUp) => failOn(transformVolumeSnapshotContent(object, backedUp, ctx.restoreUid, ctx.namespaceMappings, ctx.snapshotClassesByDriver ?? new Map())),
+  'statefulsets.apps': (object, ctx) => mapStorageClass(object, 'statefulsets.apps', ctx.storageClassMappings),
+  'rolebindings.rbac.authorization.k8s.io': (object, ctx) => mapSubjectNamespaces(object, ctx.namespaceMappings),
+  'clusterrolebindings.rbac.authorization.k8s.io': (object, ctx) => mapSubjectNamespaces(object, ctx.namespaceMappings)
+};
+
+/** The group-resources Velero's restore item actions change beyond metadata. */
+export const KINDS_WITH_OWN_TRANSFORM = Object.keys(KIND_TRANSFORMS);
+
+function failOn(problem: string | undefined): void {
+  if (problem) throw new Error(problem);
+}
+
+function transformClaim(object: KubeObject, ctx: TransformContext, backedUp: KubeObject): string[] {
   const notes: string[] = [];
-  switch (groupResource) {
-    case 'services':
-      transformService(object, ctx.preserveNodePorts, backedUp);
-      break;
-    case 'pods':
-      transformPod(object);
-      break;
-    case 'jobs.batch':
-      transformJob(object);
-      break;
-    case 'serviceaccounts':
-      transformServiceAccount(object);
-      break;
-    case 'secrets':
-      transformSecret(object);
-      break;
-    case 'persistentvolumeclaims': {
-      const before = volumeName(object);
-      const targetNamespace = object.metadata.namespace && mappedNamespace(object.metadata.namespace, ctx.namespaceMappings);
-      const snapshot = claimSnapshotName(backedUp);
-      if (snapshot) {
-        transformPersistentVolumeClaim(object, targetNamespace, { restored: new Set() });
-        claimFromSnapshot(object, ctx.restoreVolumes ? snapshot : undefined, ctx.restoreUid);
-        notes.push(ctx.restoreVolumes ? `a new volume is provisioned from its CSI snapshot (${snapshot})` : 'restore-volumes is off: a new, empty volume is provisioned');
-      } else if (ctx.copiedClaims?.has(`${backedUp.metadata.namespace}/${backedUp.metadata.name}`)) {
-        // Naming no usable volume, the claim loses spec.volumeName.
-        transformPersistentVolumeClaim(object, targetNamespace, { restored: new Set() });
-        notes.push('a new volume is provisioned and filled from the backup\'s file-system copy');
-      } else {
-        transformPersistentVolumeClaim(object, targetNamespace, { restored: ctx.restoredVolumes, existing: ctx.existingVolumes });
-        if (before && !volumeName(object)) notes.push(`spec.volumeName ${before} removed: that volume is neither restored nor free in the target, a new one will be provisioned`);
-      }
-      mapStorageClass(object, groupResource, ctx.storageClassMappings);
-      break;
-    }
-    case 'persistentvolumes':
-      transformPersistentVolume(object, ctx.namespaceMappings);
-      mapStorageClass(object, groupResource, ctx.storageClassMappings);
-      break;
-    case SNAPSHOTS: {
-      const problem = transformVolumeSnapshot(object, backedUp, ctx.restoreUid);
-      if (problem) throw new Error(problem);
-      break;
-    }
-    case CONTENTS: {
-      const problem = transformVolumeSnapshotContent(object, backedUp, ctx.restoreUid, ctx.namespaceMappings, ctx.snapshotClassesByDriver ?? new Map());
-      if (problem) throw new Error(problem);
-      break;
-    }
-    case 'statefulsets.apps':
-      mapStorageClass(object, groupResource, ctx.storageClassMappings);
-      break;
-    case 'rolebindings.rbac.authorization.k8s.io':
-    case 'clusterrolebindings.rbac.authorization.k8s.io':
-      mapSubjectNamespaces(object, ctx.namespaceMappings);
-      break;
+  const before = volumeName(object);
+  const targetNamespace = object.metadata.namespace && mappedNamespace(object.metadata.namespace, ctx.namespaceMappings);
+  const snapshot = claimSnapshotName(backedUp);
+  if (snapshot) {
+    transformPersistentVolumeClaim(object, targetNamespace, { restored: new Set() });
+    claimFromSnapshot(object, ctx.restoreVolumes ? snapshot : undefined, ctx.restoreUid);
+    notes.push(ctx.restoreVolumes ? `a new volume is provisioned from its CSI snapshot (${snapshot})` : 'restore-volumes is off: a new, empty volume is provisioned');
+  } else if (ctx.copiedClaims?.has(`${backedUp.metadata.namespace}/${backedUp.metadata.name}`)) {
+    // Naming no usable volume, the claim loses spec.volumeName.
+    transformPersistentVolumeClaim(object, targetNamespace, { restored: new Set() });
+    notes.push('a new volume is provisioned and filled from the backup\'s file-system copy');
+  } else {
+    transformPersistentVolumeClaim(object, targetNamespace, { restored: ctx.restoredVolumes, existing: ctx.existingVolumes });
+    if (before && !volumeName(object)) notes.push(`spec.volumeName ${before} removed: that volume is neither restored nor free in the target, a new one will be provisioned`);
   }
+  mapStorageClass(object, 'persistentvolumeclaims', ctx.storageClassMappings);
   return notes;
 }
 

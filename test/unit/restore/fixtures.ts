@@ -450,3 +450,55 @@ export function widgetCrd(): KubeObject {
     status: { acceptedNames: { kind: 'Widget', plural: 'widgets' }, conditions: [{ type: 'Established', status: 'True' }], storedVersions: ['v1'] }
   };
 }
+
+export function statefulSet(): KubeObject {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    metadata: { name: 'db', namespace: 'shop', resourceVersion: '500', uid: '3e3e3e3e-1111-4222-8333-444455556666', generation: 1 },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: { app: 'db' } },
+      serviceName: 'db',
+      template: { metadata: { labels: { app: 'db' } }, spec: { containers: [{ name: 'db', image: 'postgres:16' }] } },
+      volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'standard', resources: { requests: { storage: '1Gi' } } } }]
+    },
+    status: { replicas: 1, readyReplicas: 1 }
+  };
+}
+
+export function clusterRoleBinding(): KubeObject {
+  return {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRoleBinding',
+    metadata: { name: 'shop-readers', resourceVersion: '301', uid: '4f4f4f4f-1111-4222-8333-444455556666' },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' },
+    subjects: [{ kind: 'ServiceAccount', name: 'web-sa', namespace: 'shop' }]
+  };
+}
+
+export function volumeSnapshot(): KubeObject {
+  return {
+    apiVersion: 'snapshot.storage.k8s.io/v1',
+    kind: 'VolumeSnapshot',
+    metadata: { name: 'velero-web-data-abcde', namespace: 'shop', annotations: { 'velero.io/csi-volumesnapshot-handle': 'snap-1' }, resourceVersion: '600' },
+    spec: { source: { persistentVolumeClaimName: 'web-data' }, volumeSnapshotClassName: 'source-class' },
+    status: { boundVolumeSnapshotContentName: 'snapcontent-1', readyToUse: true }
+  };
+}
+
+export function volumeSnapshotContent(): KubeObject {
+  return {
+    apiVersion: 'snapshot.storage.k8s.io/v1',
+    kind: 'VolumeSnapshotContent',
+    metadata: { name: 'snapcontent-1', labels: { 'velero.io/backup-name': 'nightly' }, resourceVersion: '601' },
+    spec: {
+      driver: 'ebs.csi.aws.com',
+      deletionPolicy: 'Delete',
+      source: { volumeHandle: 'vol-1' },
+      volumeSnapshotClassName: 'source-class',
+      volumeSnapshotRef: { apiVersion: 'snapshot.storage.k8s.io/v1', kind: 'VolumeSnapshot', name: 'velero-web-data-abcde', namespace: 'shop', uid: 'old', resourceVersion: '600' }
+    },
+    status: { snapshotHandle: 'snap-1', readyToUse: true }
+  };
+}

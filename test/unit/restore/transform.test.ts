@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { transformForRestore, type TransformContext } from '../../../src/restore/transform/index.js';
+import { KINDS_WITH_OWN_TRANSFORM, transformForRestore, type TransformContext } from '../../../src/restore/transform/index.js';
 import { validLabelValue } from '../../../src/velero/label-value.js';
 import { namespaceForTarget } from '../../../src/restore/transform/namespace.js';
 import { rewriteOwnerReferences } from '../../../src/restore/transform/owner-references.js';
@@ -53,8 +53,9 @@ describe('transformForRestore: metadata and status', () => {
     expect(kept.metadata.ownerReferences).toEqual(fx.runningPod().metadata.ownerReferences);
   });
 
-  // Kinds without spec transforms share their spec with the input (no deep copy), so each kind is checked.
-  it.each([
+  // Kinds without spec transforms share their spec with the input (no deep copy), so each kind is checked, with
+  // every mapping set so each transform has something to change.
+  const inputCases: [string, () => KubeObject][] = [
     ['deployments.apps', fx.deployment],
     ['configmaps', fx.configMap],
     ['namespaces', () => fx.namespace('shop')],
@@ -66,12 +67,27 @@ describe('transformForRestore: metadata and status', () => {
     ['jobs.batch', fx.runningJob],
     ['persistentvolumeclaims', fx.boundClaim],
     ['persistentvolumes', () => fx.volume('Retain')],
-    ['rolebindings.rbac.authorization.k8s.io', fx.roleBinding]
-  ])('does not change its input (%s)', (groupResource, make) => {
+    ['statefulsets.apps', fx.statefulSet],
+    ['rolebindings.rbac.authorization.k8s.io', fx.roleBinding],
+    ['clusterrolebindings.rbac.authorization.k8s.io', fx.clusterRoleBinding],
+    ['volumesnapshots.snapshot.storage.k8s.io', fx.volumeSnapshot],
+    ['volumesnapshotcontents.snapshot.storage.k8s.io', fx.volumeSnapshotContent]
+  ];
+  const everyMapping = ctx({
+    namespaceMappings: { shop: 'shop2' },
+    storageClassMappings: { standard: 'fast' },
+    snapshotClassesByDriver: new Map([['ebs.csi.aws.com', 'target-class']])
+  });
+  it.each(inputCases)('does not change its input (%s)', (groupResource, make) => {
     const input = make();
-    const result = transformForRestore(input, groupResource, ctx({ namespaceMappings: { shop: 'shop2' } }));
+    const result = transformForRestore(input, groupResource, everyMapping);
     expect(result).toHaveProperty('object');
     expect(input).toEqual(make());
+  });
+
+  it('checks every kind with a transform of its own for changes to its input', () => {
+    const checked = new Set(inputCases.map(([groupResource]) => groupResource));
+    expect(KINDS_WITH_OWN_TRANSFORM.filter((kind) => !checked.has(kind))).toEqual([]);
   });
 
   it("shortens long label values as Velero's label.GetValidName", () => {
