@@ -94,7 +94,7 @@ export interface BackupResult {
 }
 
 /** How much of the gzipped archive may wait for the upload: a walk's start before the lease, and upload hiccups. */
-const UPLOAD_BUFFER_BYTES = 8 * 1024 * 1024;
+const UPLOAD_BUFFER_BYTES = 4 * 1024 * 1024;
 
 /**
  * One backup, end to end. Nothing makes the backup visible until every file is stored: velero-backup.json goes

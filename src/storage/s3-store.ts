@@ -13,6 +13,7 @@ import {
   type S3Client
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { inBlocks, splitFirstPart } from './upload-blocks.js';
 import { AlreadyExistsError, ChangedMeanwhileError, DeleteRefusedError, NotFoundError } from '../util/errors.js';
 import { KeyPrefix } from './keys.js';
 import type { ObjectInfo, ObjectStore, PutOptions, UnfinishedWrite, VersionedText } from './object-store.js';
@@ -28,10 +29,12 @@ export interface S3Target {
   url: string;
 }
 
-// Streams of unknown length go up in parts of this size, at most QUEUE_SIZE at a time: memory stays under ~32 MiB
-// per upload while a 10,000-part upload still allows objects of ~80 GB.
+// Streams of unknown length go up in parts of this size, at most QUEUE_SIZE at a time, gathered from blocks of
+// UPLOAD_BLOCK_SIZE (inBlocks): memory stays under ~30 MiB per upload while a 10,000-part upload still allows
+// objects of ~80 GB. Two parts in flight keep up with a backup's archive many times over (it grows at a few MB/s).
 const PART_SIZE = 8 * 1024 * 1024;
-const QUEUE_SIZE = 4;
+const QUEUE_SIZE = 2;
+const UPLOAD_BLOCK_SIZE = 1024 * 1024;
 // The most keys S3 accepts in one DeleteObjects request.
 const DELETE_BATCH = 1000;
 
@@ -107,7 +110,7 @@ export class S3ObjectStore implements ObjectStore {
       // A stream that fits in one part is read whole and put like a buffer, as Upload would do anyway; only a
       // buffer can be sent again when a store refuses the conditional header.
       const content =
-        body instanceof Readable ? await splitFirstPart(body, PART_SIZE) : { whole: typeof body === 'string' ? Buffer.from(body) : body };
+        body instanceof Readable ? await splitFirstPart(inBlocks(body, UPLOAD_BLOCK_SIZE), PART_SIZE) : { whole: typeof body === 'string' ? Buffer.from(body) : body };
       if (content.whole) await this.putWhole(key, content.whole, options);
       else await this.putInParts(key, content.stream, options);
     } catch (err) {
@@ -409,31 +412,6 @@ function isMissingObject(err: unknown): boolean {
   const codes = errorCodes(err);
   if (codes.includes('NoSuchBucket')) return false;
   return codes.includes('NoSuchKey') || codes.includes('NotFound') || httpStatus(err) === 404;
-}
-
-/**
- * Reads `stream` until it ends or passes `size` bytes. A stream that ended comes back as one buffer; a longer one as
- * a stream of the bytes read so far followed by the rest, so nothing is consumed twice or lost.
- */
-export async function splitFirstPart(stream: Readable, size: number): Promise<{ whole: Buffer; stream?: undefined } | { whole?: undefined; stream: Readable }> {
-  // One iterator for both phases: breaking out of a for-await would destroy the stream.
-  const chunks = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
-  const head: Buffer[] = [];
-  let length = 0;
-  while (length <= size) {
-    const next = await chunks.next();
-    if (next.done) return { whole: Buffer.concat(head) };
-    const chunk = Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value);
-    head.push(chunk);
-    length += chunk.length;
-  }
-  async function* all(): AsyncGenerator<Buffer> {
-    yield* head;
-    for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
-      yield Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value);
-    }
-  }
-  return { stream: Readable.from(all(), { objectMode: false }) };
 }
 
 function toReadable(body: unknown): Readable {

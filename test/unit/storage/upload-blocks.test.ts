@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from '@jest/globals';
-import { splitFirstPart } from '../../../src/storage/s3-store.js';
+import { inBlocks, splitFirstPart } from '../../../src/storage/upload-blocks.js';
 
 async function readAll(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -37,5 +37,31 @@ describe('splitFirstPart', () => {
     });
     const split = await splitFirstPart(late, 4);
     await expect(readAll(split.stream!)).rejects.toBe(broken);
+  });
+});
+
+describe('inBlocks', () => {
+  async function blocksOf(chunks: (Buffer | string)[], size: number): Promise<Buffer[]> {
+    const blocks: Buffer[] = [];
+    for await (const block of inBlocks(Readable.from(chunks), size)) blocks.push(block);
+    return blocks;
+  }
+
+  it('cuts the bytes into whole blocks of the size, the last one shorter, in order', async () => {
+    const blocks = await blocksOf(['abc', Buffer.from('defgh'), 'ij', '', 'k'], 4);
+    expect(blocks.map(String)).toEqual(['abcd', 'efgh', 'ijk']);
+    expect(await blocksOf([], 4)).toEqual([]);
+    expect((await blocksOf(['abcdefgh'], 4)).map(String)).toEqual(['abcd', 'efgh']);
+  });
+
+  it('copies views of larger buffers into blocks that hold only their own bytes', async () => {
+    const big = Buffer.alloc(65536, 'x');
+    const views = [big.subarray(0, 100), big.subarray(100, 300), big.subarray(300, 310)];
+    const blocks = await blocksOf(views, 256);
+    expect(blocks.map((b) => b.length)).toEqual([256, 54]);
+    for (const block of blocks) {
+      expect(block.buffer).not.toBe(big.buffer);
+      expect(block.buffer.byteLength).toBe(256);
+    }
   });
 });
