@@ -2,7 +2,8 @@ import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { createGzip, type Gzip } from 'node:zlib';
 import { FORMAT_VERSION_PATH, itemPath, ARCHIVE_FORMAT_VERSION } from './item-path.js';
-import { END_OF_ARCHIVE, fileHeader, padding } from './tar-blocks.js';
+import { Header } from 'tar';
+import { BLOCK_SIZE, END_OF_ARCHIVE, FILE_MODE, fileHeader, paddedSize } from './tar-blocks.js';
 import type { KubeObject } from '../model/kube-object.js';
 
 /**
@@ -13,9 +14,10 @@ import type { KubeObject } from '../model/kube-object.js';
 export const DEFAULT_COMPRESSION_LEVEL = 6;
 
 /**
- * Whole entries are gathered up to this many bytes before one write to gzip. Each write is a round trip to zlib's
- * worker thread; one per entry (two per item, ~1.5 KB each) made zlib's callbacks the largest cost of a backup's
- * main thread. Bounded, so memory stays flat.
+ * Whole entries are gathered into a batch of this many bytes before one write to gzip. Each write is a round trip
+ * to zlib's worker thread; one per entry (two per item, ~1.5 KB each) made zlib's callbacks the largest cost of a
+ * backup's main thread. Two batch buffers are reused for the whole archive: one is filled while gzip compresses the
+ * other, and no buffer is made per entry, so nothing is left for the garbage collector to catch up with.
  */
 export const WRITE_BATCH_BYTES = 128 * 1024;
 
@@ -41,9 +43,9 @@ export interface ArchiveItem {
  * Streams Velero's backup tarball (gzip over tar, regular-file entries only, `metadata/version` first) into
  * `output`, which the caller pipes into an upload while items are still being added.
  *
- * Memory stays bounded: entries are gathered into batches of WRITE_BATCH_BYTES, each add waits until the gzip stream
- * has taken the batch its entry completed, and the gzip stream only takes more when `output` is read. Adds may be
- * called concurrently; they are written one after the other, whole.
+ * Memory stays bounded: entries are written into one of two batch buffers of WRITE_BATCH_BYTES, a full batch waits
+ * until gzip has taken the one before it, and gzip only takes more when `output` is read. Adds may be called
+ * concurrently; they are written one after the other, whole.
  */
 export class ArchiveWriter {
   readonly #gzip: Gzip;
@@ -54,9 +56,12 @@ export class ArchiveWriter {
   #itemsWritten = 0;
   #filesWritten = 0;
   #bytesWritten = 0;
-  /** Whole entries not yet handed to gzip. */
-  #batch: Buffer[] = [];
+  /** The batch being filled with whole entries, and the other one, which gzip may still be reading. */
+  #batch = Buffer.allocUnsafeSlow(WRITE_BATCH_BYTES);
+  #spare = Buffer.allocUnsafeSlow(WRITE_BATCH_BYTES);
   #batchBytes = 0;
+  /** The last batch handed to gzip, settled once gzip has taken all of it (its buffer is free again). */
+  #handedOver: Promise<void> = Promise.resolve();
 
   constructor(options: ArchiveWriterOptions = {}) {
     const level = options.compressionLevel ?? DEFAULT_COMPRESSION_LEVEL;
@@ -133,7 +138,10 @@ export class ArchiveWriter {
     this.#assertOpen();
     this.#finished = true;
     await this.#tail;
-    await this.#enqueue(() => this.#flush());
+    await this.#enqueue(async () => {
+      await this.#flush();
+      await this.#handedOver;
+    });
     const gzip = this.#gzip;
     if (gzip.destroyed) throw streamGone(gzip);
     gzip.end(END_OF_ARCHIVE);
@@ -160,48 +168,85 @@ export class ArchiveWriter {
   }
 
   async #write(path: string, content: Buffer | string): Promise<void> {
-    const data = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
     if (this.#gzip.destroyed) throw streamGone(this.#gzip);
-    // Whole entries only go into a batch: a partial entry can never be followed by another one.
-    const parts = [fileHeader(path, data.length, this.#mtime), data, padding(data.length)];
-    for (const part of parts) this.#batch.push(part);
-    const size = parts.reduce((sum, part) => sum + part.length, 0);
-    this.#batchBytes += size;
+    const size = typeof content === 'string' ? Buffer.byteLength(content, 'utf8') : content.length;
+    const entrySize = BLOCK_SIZE + paddedSize(size);
+    if (this.#batchBytes + entrySize > WRITE_BATCH_BYTES) await this.#flush();
     this.#filesWritten++;
-    this.#bytesWritten += size;
-    if (this.#batchBytes >= WRITE_BATCH_BYTES) await this.#flush();
+    this.#bytesWritten += entrySize;
+    if (entrySize > WRITE_BATCH_BYTES || !this.#headerInBatch(path, size)) {
+      // A large entry, or a path that needs a PAX header: a buffer of its own, handed over alone.
+      await this.#flush();
+      const header = fileHeader(path, size, this.#mtime);
+      const entry = Buffer.alloc(header.length + paddedSize(size));
+      header.copy(entry);
+      if (typeof content === 'string') entry.write(content, header.length, 'utf8');
+      else content.copy(entry, header.length);
+      this.#bytesWritten += header.length - BLOCK_SIZE;
+      await this.#handOver(entry);
+      return;
+    }
+    const at = this.#batchBytes + BLOCK_SIZE;
+    if (typeof content === 'string') this.#batch.write(content, at, 'utf8');
+    else content.copy(this.#batch, at);
+    // The buffers are reused: the padding must be zeros written now.
+    this.#batch.fill(0, at + size, at + paddedSize(size));
+    this.#batchBytes = at + paddedSize(size);
+  }
+
+  /** Writes a ustar header at the end of the batch; false (nothing written) when the path needs a PAX header. */
+  #headerInBatch(path: string, size: number): boolean {
+    const at = this.#batchBytes;
+    this.#batch.fill(0, at, at + BLOCK_SIZE);
+    const header = new Header({ path, mode: FILE_MODE, uid: 0, gid: 0, size, mtime: this.#mtime, type: 'File' });
+    return !header.encode(this.#batch, at);
   }
 
   async #flush(): Promise<void> {
     if (!this.#batchBytes) return;
-    const chunk = Buffer.concat(this.#batch, this.#batchBytes);
-    this.#batch = [];
+    const full = this.#batch.subarray(0, this.#batchBytes);
+    // The other buffer becomes the batch once gzip has finished reading it.
+    await this.#handOver(full);
+    [this.#batch, this.#spare] = [this.#spare, this.#batch];
     this.#batchBytes = 0;
+  }
+
+  /**
+   * Hands `chunk` to gzip after the previous batch has been taken whole, so at most one batch is being compressed
+   * while the next is filled. Resolves when the previous one is done (its buffer may be filled again).
+   */
+  async #handOver(chunk: Buffer): Promise<void> {
+    await this.#handedOver;
     const gzip = this.#gzip;
     if (gzip.destroyed) throw streamGone(gzip);
-    if (!gzip.write(chunk)) await drained(gzip);
+    const taken = writtenWhole(gzip, chunk);
+    // Awaited by the next hand-over or by finish; until then a failure must not count as unhandled.
+    taken.catch(() => {});
+    this.#handedOver = taken;
   }
 }
 
-/** Waits for 'drain', or fails if the stream errors or is destroyed first (a plain 'drain' wait would hang). */
-function drained(stream: Gzip): Promise<void> {
+/**
+ * Writes `chunk` and settles once the stream has consumed it (its write callback, which zlib calls only when the
+ * consumer has taken the output), or fails if the stream errors or is destroyed first.
+ */
+function writtenWhole(stream: Gzip, chunk: Buffer): Promise<void> {
   return new Promise((resolve, reject) => {
     const cleanup = () => {
-      stream.off('drain', onDrain);
       stream.off('error', onClose);
       stream.off('close', onClose);
-    };
-    const onDrain = () => {
-      cleanup();
-      resolve();
     };
     const onClose = () => {
       cleanup();
       reject(streamGone(stream));
     };
-    stream.on('drain', onDrain);
     stream.on('error', onClose);
     stream.on('close', onClose);
+    stream.write(chunk, (err) => {
+      cleanup();
+      if (err) reject(streamGone(stream));
+      else resolve();
+    });
   });
 }
 

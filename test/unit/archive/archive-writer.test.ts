@@ -3,7 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, type Transform } from 'node:stream';
+import { gunzipSync } from 'node:zlib';
 import { ArchiveWriter, WRITE_BATCH_BYTES } from '../../../src/archive/archive-writer.js';
+import { END_OF_ARCHIVE, fileHeader, paddedSize } from '../../../src/archive/tar-blocks.js';
 import { readArchive, readArchiveVersion, type ArchiveEntry } from '../../support/archive-reader.js';
 import { buildArchive, collect, exec, sampleObject, sleep, withTempDir } from './support.js';
 
@@ -48,6 +50,34 @@ describe('ArchiveWriter', () => {
     expect(entries[2]!.content).toEqual(entries[1]!.content);
     expect(entries[1]!.content.toString()).toBe(JSON.stringify(deployment));
     expect(entries[1]!.size).toBe(entries[1]!.content.length);
+  });
+
+  it('writes byte for byte the tar of its entries, whatever their sizes, across many reused batches', async () => {
+    // Sizes around the batch and block boundaries, entries larger than a batch, multi-byte text and a PAX path:
+    // the batch buffers are reused, so any stale byte in a header or a padding would show here.
+    const files: [string, Buffer | string][] = [];
+    for (let i = 0; i < 400; i++) {
+      const size = [0, 1, 511, 512, 513, 4000, WRITE_BATCH_BYTES - 512, WRITE_BATCH_BYTES, 3 * WRITE_BATCH_BYTES][i % 9]!;
+      files.push([`f/${i}.bin`, i % 2 ? randomBytes(size) : 'é'.repeat(Math.floor(size / 2))]);
+    }
+    files.splice(200, 0, [LONG_PATH, 'x'.repeat(700)]);
+    const mtime = new Date('2026-03-01T10:00:00Z');
+    const writer = new ArchiveWriter({ mtime });
+    const output = collect(writer.output);
+    for (const [path, content] of files) await writer.addFile(path, content);
+    await writer.finish();
+    const tar = gunzipSync(await output);
+
+    const expected = [fileHeader('metadata/version', 6, mtime), Buffer.from('1.1.0\n'), Buffer.alloc(506)];
+    for (const [path, content] of files) {
+      const data = Buffer.from(content);
+      expected.push(fileHeader(path, data.length, mtime), data, Buffer.alloc(paddedSize(data.length) - data.length));
+    }
+    expected.push(END_OF_ARCHIVE);
+    const want = Buffer.concat(expected);
+    expect(tar.length).toBe(want.length);
+    expect(tar.equals(want)).toBe(true);
+    expect(writer.bytesWritten).toBe(want.length);
   });
 
   it('counts the uncompressed tar bytes: 512-byte headers, padded data, the end-of-archive blocks', async () => {
