@@ -2,8 +2,7 @@ import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { createGzip, type Gzip } from 'node:zlib';
 import { FORMAT_VERSION_PATH, itemPath, ARCHIVE_FORMAT_VERSION } from './item-path.js';
-import { Header } from 'tar';
-import { BLOCK_SIZE, END_OF_ARCHIVE, FILE_MODE, fileHeader, paddedSize } from './tar-blocks.js';
+import { BLOCK_SIZE, END_OF_ARCHIVE, fileHeader, paddedSize, regularFileHeader } from './tar-blocks.js';
 import type { KubeObject } from '../model/kube-object.js';
 
 /**
@@ -198,8 +197,7 @@ export class ArchiveWriter {
   #headerInBatch(path: string, size: number): boolean {
     const at = this.#batchBytes;
     this.#batch.fill(0, at, at + BLOCK_SIZE);
-    const header = new Header({ path, mode: FILE_MODE, uid: 0, gid: 0, size, mtime: this.#mtime, type: 'File' });
-    return !header.encode(this.#batch, at);
+    return !regularFileHeader(path, size, this.#mtime).encode(this.#batch, at);
   }
 
   async #flush(): Promise<void> {

@@ -22,14 +22,14 @@ export function paddedSize(size: number): number {
  * not fit ustar's name and prefix fields (over 255 bytes, or no fitting split at a slash, or not ASCII).
  */
 export function fileHeader(path: string, size: number, mtime: Date): Buffer {
-  const header = new Header({ path, mode: FILE_MODE, uid: 0, gid: 0, size, mtime, type: 'File' });
+  const header = regularFileHeader(path, size, mtime);
   const needPax = header.encode();
   const block = header.block!;
   if (!needPax) return block;
   return Buffer.concat([new Pax({ path, mtime }).encode(), block]);
 }
 
-/** The zeros that fill a file's data up to the next block boundary. */
-export function padding(size: number): Buffer {
-  return Buffer.alloc(paddedSize(size) - size);
+/** The ustar header of one regular file, to encode into a block of its own or into a larger buffer. */
+export function regularFileHeader(path: string, size: number, mtime: Date): Header {
+  return new Header({ path, mode: FILE_MODE, uid: 0, gid: 0, size, mtime, type: 'File' });
 }
