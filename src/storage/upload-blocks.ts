@@ -21,7 +21,8 @@ export async function* inBlocks(chunks: AsyncIterable<Buffer | string>, size: nu
       }
     }
   }
-  if (filled) yield block.subarray(0, filled);
+  // A copy, so a short stream (most files are) does not keep the whole block alive behind a small view.
+  if (filled) yield Buffer.from(block.subarray(0, filled));
 }
 
 /**
