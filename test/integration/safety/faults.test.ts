@@ -15,7 +15,7 @@ import { mapReader } from '../../../src/settings/input-reader.js';
 import { createS3Client } from '../../../src/storage/s3-client.js';
 import { backupKeys } from '../../../src/storage/layout.js';
 import type { ObjectStore, PutOptions } from '../../../src/storage/object-store.js';
-import { S3ObjectStore } from '../../../src/storage/s3-store.js';
+import { BYTES_BEFORE_FIRST_PART, S3ObjectStore } from '../../../src/storage/s3-store.js';
 import { MemoryLogger } from '../../../src/util/logger.js';
 import { InputError } from '../../../src/util/errors.js';
 import type { ResultBucket } from '../../../src/util/run-results.js';
@@ -274,9 +274,6 @@ describeWithPrivateServer('the API server restarts in the middle of a backup', (
   }, 60_000);
 });
 
-// The engine's multipart part size (PART_SIZE in src/storage/s3-store.ts): the upload is held just past it, so exactly
-// one part is stored when the store goes away.
-const PART_SIZE = 8 * 1024 * 1024;
 
 /**
  * Holds the upload of one key once more than `bytes` have gone into it, until release(); `onUploadFailed` runs when
@@ -393,7 +390,7 @@ describeWithPrivateServer('the S3 store goes away in the middle of an upload', (
         const { Parts } = await s3Admin.send(new ListPartsCommand({ Bucket: bucket, Key: key, UploadId: upload.UploadId }));
         if ((Parts ?? []).length > 0) return;
       }
-      if (Date.now() > deadline) throw new Error(`no part of ${key} was stored within 20s of ${PART_SIZE + 1} bytes going in: has PART_SIZE in s3-store.ts changed?`);
+      if (Date.now() > deadline) throw new Error(`no part of ${key} was stored within 20s of ${BYTES_BEFORE_FIRST_PART + 1} bytes going in`);
       await sleep(100);
     }
   }
@@ -401,7 +398,8 @@ describeWithPrivateServer('the S3 store goes away in the middle of an upload', (
   /** Starts a backup through the proxy, cuts the proxy once one part is stored, and lets the upload go on. */
   async function backupCutAfterFirstPart(bucket: string, store: ObjectStore, name: string, onUploadFailed: () => Promise<void>, lease?: Partial<LeaseOptions>) {
     const tarballKey = backupKeys(name).tarball;
-    const holding = new HoldingUploadStore(store, tarballKey, PART_SIZE, onUploadFailed);
+    // Held just past what the engine needs before it sends its first part: exactly one part is stored when the store goes away.
+    const holding = new HoldingUploadStore(store, tarballKey, BYTES_BEFORE_FIRST_PART, onUploadFailed);
     const run = backup(admin, holding, { 'backup-name': name, 'include-namespaces': ns }, lease).catch((err: unknown) => err as Error);
     await holding.held;
     await firstPartStored(bucket, `${PREFIX}${tarballKey}`);
