@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from '@jest/globals';
-import { generateX25519Identity, identityToRecipient } from 'age-encryption';
+import { Decrypter, Encrypter, generateX25519Identity, identityToRecipient } from 'age-encryption';
 import { AgeDecryptor, AgeEncryptor, DecryptionError, keysDescription } from '../../../src/encryption/age-cipher.js';
 import { identityProblem, keysIn, recipientFingerprint, recipientProblem } from '../../../src/encryption/age-keys.js';
 
@@ -87,6 +87,59 @@ describe('age encryption of backup files', () => {
     await expect(throughStage(opener.stage('f'), altered)).rejects.toThrow(/f does not decrypt: its ciphertext was altered or cut/);
     await expect(throughStage(opener.stage('f'), sealed.subarray(0, sealed.length - 70_000))).rejects.toThrow(/altered or cut/);
     await expect(opener.decryptBuffer(plain, 'f')).rejects.toThrow(/f is not an age-encrypted file/);
+  });
+
+  // The payload is sealed with node:crypto, not by the age library: the library is the reference it must match,
+  // both ways, at every chunk boundary (age's chunks are 64 KiB; the last one is flagged, and empty only when the
+  // whole file is).
+  const boundarySizes = [0, 1, 64 * 1024 - 1, 64 * 1024, 64 * 1024 + 1, 128 * 1024, 200_000];
+  const bytesOf = (size: number) => Buffer.from(Array.from({ length: size }, (_, i) => (i * 7) % 251));
+
+  it("writes what the age library opens, and opens what it writes, at every chunk boundary", async () => {
+    const { identity, recipient } = await keyPair();
+    const ours = { encryptor: new AgeEncryptor({ kind: 'recipients', recipients: [recipient] }), decryptor: new AgeDecryptor({ identities: [identity] }) };
+    const library = { encrypter: new Encrypter(), decrypter: new Decrypter() };
+    library.encrypter.addRecipient(recipient);
+    library.decrypter.addIdentity(identity);
+    for (const size of boundarySizes) {
+      const bytes = bytesOf(size);
+      const sealed = await throughStage(ours.encryptor.stage(), bytes);
+      expect(Buffer.from(await library.decrypter.decrypt(sealed)).equals(bytes)).toBe(true);
+      const theirs = Buffer.from(await library.encrypter.encrypt(bytes));
+      expect(sealed.length).toBe(theirs.length);
+      expect((await throughStage(ours.decryptor.stage(`${size}`), theirs)).equals(bytes)).toBe(true);
+    }
+  });
+
+  it("writes a passphrase stanza the age library opens", async () => {
+    const passphrase = 'correct horse battery';
+    const sealed = await new AgeEncryptor({ kind: 'passphrase', passphrase }, { scryptWorkFactor: 10 }).encryptBuffer(plain);
+    const decrypter = new Decrypter();
+    decrypter.addPassphrase(passphrase);
+    expect(Buffer.from(await decrypter.decrypt(sealed)).equals(plain)).toBe(true);
+  });
+
+  it('refuses a payload cut at a chunk boundary, with a chunk dropped or moved, or with bytes after its end', async () => {
+    const { identity, recipient } = await keyPair();
+    const opener = new AgeDecryptor({ identities: [identity] });
+    const payloadStart = (file: Buffer) => file.indexOf('\n--- ') + file.subarray(file.indexOf('\n--- ') + 1).indexOf('\n') + 2 + 16;
+    const sealedChunk = 64 * 1024 + 16;
+    const sealed = await new AgeEncryptor({ kind: 'recipients', recipients: [recipient] }).encryptBuffer(bytesOf(3 * 64 * 1024));
+    const start = payloadStart(sealed);
+    const chunk = (n: number) => sealed.subarray(start + n * sealedChunk, start + (n + 1) * sealedChunk);
+    const head = sealed.subarray(0, start);
+    expect(sealed.length).toBe(start + 3 * sealedChunk);
+    const damaged = {
+      'cut after a whole chunk': Buffer.concat([head, chunk(0), chunk(1)]),
+      'a chunk dropped': Buffer.concat([head, chunk(0), chunk(2)]),
+      'two chunks swapped': Buffer.concat([head, chunk(1), chunk(0), chunk(2)]),
+      'bytes after the end': Buffer.concat([sealed, Buffer.alloc(16)]),
+      'cut inside a tag': sealed.subarray(0, start + 2 * sealedChunk + 10),
+      'no payload at all': head
+    };
+    for (const [what, file] of Object.entries(damaged)) {
+      await expect(throughStage(opener.stage(what), file)).rejects.toThrow(new RegExp(`${what} does not decrypt: its ciphertext was altered or cut`));
+    }
   });
 
   it('passes a failing source on as that failure', async () => {
