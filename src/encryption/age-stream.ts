@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, hkdfSync } from 'node:crypto';
+import { inBlocks } from '../util/byte-blocks.js';
 
 /**
  * The payload of an age file (age-encryption.org/v1, "STREAM"): the plaintext in 64 KiB chunks, each sealed with
@@ -49,31 +50,14 @@ function open(key: Buffer, counter: number, last: boolean, sealed: Buffer): Buff
   }
 }
 
-/** Re-cuts a byte stream into `size`-byte buffers of their own, holding one back so the last can be told apart. */
+/** A stream in `size`-byte chunks, one held back so the last (possibly short, empty only if all is) is told apart. */
 async function* chunksOf(source: AsyncIterable<Uint8Array>, size: number): AsyncGenerator<{ chunk: Buffer; last: boolean }> {
   let held: Buffer | undefined;
-  let filling = Buffer.allocUnsafe(size);
-  let filled = 0;
-  for await (const value of source) {
-    let bytes = Buffer.from(value.buffer, value.byteOffset, value.length);
-    while (bytes.length) {
-      const copied = bytes.copy(filling, filled);
-      filled += copied;
-      bytes = bytes.subarray(copied);
-      if (filled === size) {
-        if (held) yield { chunk: held, last: false };
-        held = filling;
-        filling = Buffer.allocUnsafe(size);
-        filled = 0;
-      }
-    }
-  }
-  if (filled || !held) {
+  for await (const block of inBlocks(source, size)) {
     if (held) yield { chunk: held, last: false };
-    yield { chunk: filling.subarray(0, filled), last: true };
-  } else {
-    yield { chunk: held, last: true };
+    held = block;
   }
+  yield { chunk: held ?? Buffer.alloc(0), last: true };
 }
 
 /** Seals a plaintext stream into an age payload (without the header and nonce that precede it). */

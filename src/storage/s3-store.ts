@@ -13,7 +13,8 @@ import {
   type S3Client
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { inBlocks, splitFirstPart } from './upload-blocks.js';
+import { inBlocks } from '../util/byte-blocks.js';
+import { splitFirstPart } from './upload-blocks.js';
 import { AlreadyExistsError, ChangedMeanwhileError, DeleteRefusedError, NotFoundError } from '../util/errors.js';
 import { KeyPrefix } from './keys.js';
 import type { ObjectInfo, ObjectStore, PutOptions, UnfinishedWrite, VersionedText } from './object-store.js';
@@ -32,9 +33,9 @@ export interface S3Target {
 // Streams of unknown length go up in parts of this size, at most QUEUE_SIZE at a time, gathered from blocks of
 // UPLOAD_BLOCK_SIZE (inBlocks): memory stays under ~30 MiB per upload while a 10,000-part upload still allows
 // objects of ~80 GB. Two parts in flight keep up with a backup's archive many times over (it grows at a few MB/s).
-export const PART_SIZE = 8 * 1024 * 1024;
+const PART_SIZE = 8 * 1024 * 1024;
 const QUEUE_SIZE = 2;
-export const UPLOAD_BLOCK_SIZE = 1024 * 1024;
+const UPLOAD_BLOCK_SIZE = 1024 * 1024;
 // A stream goes multipart once it has passed one part, and it is read in whole blocks: the first part leaves only
 // when this many bytes have gone in.
 export const BYTES_BEFORE_FIRST_PART = PART_SIZE + UPLOAD_BLOCK_SIZE;

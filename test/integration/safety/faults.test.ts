@@ -274,7 +274,6 @@ describeWithPrivateServer('the API server restarts in the middle of a backup', (
   }, 60_000);
 });
 
-
 /**
  * Holds the upload of one key once more than `bytes` have gone into it, until release(); `onUploadFailed` runs when
  * that upload fails, before the engine hears of it.

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from '@jest/globals';
-import { inBlocks, splitFirstPart } from '../../../src/storage/upload-blocks.js';
+import { splitFirstPart } from '../../../src/storage/upload-blocks.js';
+import { inBlocks } from '../../../src/util/byte-blocks.js';
 
 async function readAll(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
