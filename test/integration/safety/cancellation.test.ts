@@ -67,20 +67,20 @@ function startCli(args: string[], tmp = work): CliRun {
  * Cancels as a GitHub runner does: SIGINT, then SIGTERM 7.5 s later if the process still runs, then SIGKILL 2.5 s
  * after that. Says which signals it took and how long the process took to exit after the SIGINT.
  */
-async function cancelLikeARunner(run: CliRun): Promise<{ signals: NodeJS.Signals[]; ms: number; code: number | null }> {
+/** Signals sent in order; a run that stops in time has seen only SIGINT (the runner's SIGTERM comes 7.5 s later). */
+async function cancelLikeARunner(run: CliRun): Promise<{ signals: NodeJS.Signals[]; code: number | null }> {
   const signals: NodeJS.Signals[] = [];
   const send = (signal: NodeJS.Signals) => {
     signals.push(signal);
     run.child.kill(signal);
   };
-  const started = performance.now();
   send('SIGINT');
   const term = setTimeout(() => send('SIGTERM'), 7_500);
   const kill = setTimeout(() => send('SIGKILL'), 10_000);
   const code = await run.exited;
   clearTimeout(term);
   clearTimeout(kill);
-  return { signals, ms: performance.now() - started, code };
+  return { signals, code };
 }
 
 async function until(condition: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
@@ -121,10 +121,9 @@ describe('a backup cancelled by SIGINT', () => {
     // Wait until the run holds the lease and has started its walk (the pre hook is running), then cancel.
     const leaseFile = path.join(location, ...LEASE_KEY.split('/'));
     await until(() => fs.existsSync(leaseFile) && run.output().includes('Starting backup'), 'the backup to start');
-    const { signals, ms, code } = await cancelLikeARunner(run);
+    const { signals, code } = await cancelLikeARunner(run);
 
     expect(signals).toEqual(['SIGINT']);
-    expect(ms).toBeLessThan(7_500);
     expect(code).not.toBe(0);
     expect(run.output()).toMatch(/SIGINT: cancelling/);
     expect(run.output()).toMatch(/cancelled \(SIGINT\)/);
@@ -174,10 +173,9 @@ describe('a restore cancelled by SIGINT', () => {
     // Mid-way: items are being created one at a time, from the archive spooled into TMPDIR.
     await until(() => (run.output().match(/created: configmaps /g) ?? []).length >= 20, 'the restore to create its first items');
     expect(fs.readdirSync(tmp).filter((f) => f.startsWith('kube-restore-'))).toHaveLength(1);
-    const { signals, ms, code } = await cancelLikeARunner(run);
+    const { signals, code } = await cancelLikeARunner(run);
 
     expect(signals).toEqual(['SIGINT']);
-    expect(ms).toBeLessThan(7_500);
     expect(code).not.toBe(0);
     expect(run.output()).toMatch(/SIGINT: cancelling/);
     expect(fs.readdirSync(tmp)).toEqual([]);
@@ -210,9 +208,8 @@ describe('a restore cancelled by SIGINT', () => {
   it('cancelled with many items in flight, stops once they are done: each is counted, none is written after the run ends', async () => {
     const run = startCli(restoreArgs(inFlightNs, '--concurrency', '16'), tmp);
     await until(() => (run.output().match(/created: configmaps /g) ?? []).length >= 20, 'the restore to create its first items', 60_000);
-    const { signals, ms } = await cancelLikeARunner(run);
+    const { signals } = await cancelLikeARunner(run);
     expect(signals).toEqual(['SIGINT']);
-    expect(ms).toBeLessThan(7_500);
 
     const output = run.output();
     // Where the run stops working: after it, only the spool's removal, the tally and the record.
@@ -223,8 +220,11 @@ describe('a restore cancelled by SIGINT', () => {
     // Every ConfigMap in the cluster was created and counted before that point, none after.
     expect(output.slice(end).match(/created: configmaps /g)).toBeNull();
     expect(output.slice(0, end).match(/created: configmaps /g)).toHaveLength(restored.size);
-    // The ConfigMaps and the namespace the restore created for them.
-    expect(output).toMatch(new RegExp(`Restore \\S+ Failed: ${restored.size + 1} created, `));
+    // The tally counts every item the log reports created: the ConfigMaps, the namespace, and the namespace's default
+    // ServiceAccount when the restore got there before the cluster's controller did.
+    const createdBefore = output.slice(0, end).match(/^created: /gm) ?? [];
+    expect(createdBefore.length).toBeGreaterThan(restored.size);
+    expect(output).toMatch(new RegExp(`Restore \\S+ Failed: ${createdBefore.length} created, `));
     expect(fs.readdirSync(tmp)).toEqual([]);
   }, 120_000);
 });
