@@ -156,13 +156,12 @@ describe('restore exec hooks on a real cluster', () => {
 
   it('fails a hook that outlives its exec-timeout', async () => {
     const ns = await namespace('rhook-exec-timeout');
-    const slow = sleeperPod(ns, 'slow', env.image, { annotations: { [`${POST}/command`]: '["sleep", "10"]', [`${POST}/exec-timeout`]: '1s' } });
+    const slow = sleeperPod(ns, 'slow', env.image, { annotations: { [`${POST}/command`]: '["sleep", "3600"]', [`${POST}/exec-timeout`]: '1s' } });
     await cluster.create(refs.pods, slow);
     await waitForPodRunning(cluster, ns, 'slow');
 
-    const started = Date.now();
+    // The command would outlast the test's own timeout: the hook returns only if its exec-timeout cut it short.
     const result = await runRestoreExecHooks(cluster, slow, restoreExecHooksFor(slow, NO_SPEC), new MemoryLogger(), POLL);
-    expect(Date.now() - started).toBeLessThan(5_000);
     expect(result).toEqual({ ran: 1, errors: [`post-restore hook from annotations on pod ${ns}/slow (container main) failed: timed out after 1s (the command may still be running in the container)`], warnings: [] });
   });
 

@@ -132,16 +132,14 @@ describe('a gzip bomb', () => {
       yield gzipSync(END);
     };
     const stored = await storeBackup('gzip-bomb', tarball());
-    const started = performance.now();
     const outcome = await restore('gzip-bomb', { 'max-archive-size': '8Mi' });
     const failure = await expectFailedBeforeWriting(outcome, 'before-bomb');
     // version + item take 2 KiB, each zeros entry 1 MiB + its header: the 8 MiB mark falls in the eighth.
     expect(failure).toMatch(/more than 8 MiB uncompressed.*inside entry 'bomb\/zeros-0007'/);
     expect(failure).toMatch(/max-archive-size/);
     expect(failure).toMatch(/50Gi/);
-    // Reading stopped there: a fraction of the stored bytes was pulled, and quickly.
+    // Reading stopped there: a fraction of the stored bytes was pulled.
     expect(outcome.pulled).toBeLessThan(Math.min(MiB, stored / 2));
-    expect(performance.now() - started).toBeLessThan(5_000);
   }, 120_000);
 
   it('is refused by default long before it fills a disk: the default cap is 20 GiB', () => {
