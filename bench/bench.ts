@@ -180,9 +180,12 @@ async function repetition(run: Run, size: number, rep: number, backupOnly: boole
   const backupName = `bench-${size}-${run.id}-r${rep}`;
   const backup = await child({ kind: 'backup', kubeconfig: env.kubeconfig, inputs: { ...storeInputs, 'backup-name': backupName, 'include-namespaces': benchNamespaceGlob(size) } }, true);
   const archiveBytes = (await run.store.head(backupKeys(backupName).tarball))?.size ?? 0;
-  const smallYoungInputs = { ...storeInputs, 'backup-name': `${backupName}-young`, 'include-namespaces': benchNamespaceGlob(size) };
-  const backupSmallYoung = await measureChild({ kind: 'backup', kubeconfig: env.kubeconfig, inputs: smallYoungInputs }, { env: run.childEnv, nodeFlags: [SMALL_YOUNG_GENERATION] });
-  if (backupOnly) return { connect, list, kubectl, backup, backupSmallYoung, archiveBytes };
+  // The same backup again under a Node flag, in a process of its own: the knob's effect, and what the run keeps alive.
+  const backupWith = (suffix: string, nodeFlag: string) =>
+    measureChild({ kind: 'backup', kubeconfig: env.kubeconfig, inputs: { ...storeInputs, 'backup-name': `${backupName}-${suffix}`, 'include-namespaces': benchNamespaceGlob(size) } }, { env: run.childEnv, nodeFlags: [nodeFlag] });
+  const backupSmallYoung = await backupWith('young', SMALL_YOUNG_GENERATION);
+  const backupLive = await backupWith('live', '--expose-gc');
+  if (backupOnly) return { connect, list, kubectl, backup, backupSmallYoung, backupLive, archiveBytes };
 
   // Each restore lands in namespaces nobody has (removed again before the next), so every item is a create.
   const restore = async (cluster: KubeCluster, kubeconfig: string, label: string, concurrency: number, mapping?: string) => {
@@ -205,7 +208,7 @@ async function repetition(run: Run, size: number, rep: number, backupOnly: boole
   const createSequential = await creates(1);
   const createParallel = await creates(RESTORE_CONCURRENCY);
   const createParallelMetadataOnly = await creates(RESTORE_CONCURRENCY, true);
-  return { connect, list, kubectl, backup, backupSmallYoung, archiveBytes, restoreParallel, restoreSequential, restoreMapped, createSequential, createParallel, createParallelMetadataOnly };
+  return { connect, list, kubectl, backup, backupSmallYoung, backupLive, archiveBytes, restoreParallel, restoreSequential, restoreMapped, createSequential, createParallel, createParallelMetadataOnly };
 }
 
 /** The resources a backup of one size's namespaces lists, planned by the backup's own scope code from discovery. */

@@ -12,6 +12,8 @@ export interface Measurement {
   /** Node's start-up and the bundle's loading, before the first line of the task ran. */
   startupSeconds?: number;
   peakRssMiB: number;
+  /** Heap and buffers still in use after a full collection, the most of the samples (a `--expose-gc` child only). */
+  livePeakMiB?: number;
   /** Objects the run handled (listed, created, backed up, restored): rates are per item. */
   items: number;
   /** What a restore did with the items (created, unchanged...), for the record. */
@@ -28,6 +30,8 @@ export interface Repetition {
   backup: Measurement;
   /** The same backup with Node's young generation capped (SMALL_YOUNG_GENERATION), as the README's knob sets it. */
   backupSmallYoung?: Measurement;
+  /** The same backup again in a `--expose-gc` child that samples what it keeps alive (livePeakMiB); its time is not used. */
+  backupLive?: Measurement;
   archiveBytes: number;
   /**
    * The restores and raw creates are absent from a `--backup-only` run (the 50,000-object targets are the backup's).
@@ -60,6 +64,8 @@ export interface SizeResult {
   /** The restore at 16 against raw creates at 16 that, as it does, ask for metadata-only answers. */
   restore_vs_parallel_metadata_only: number;
   backup_peak_rss_mb: number;
+  /** What the backup kept alive (heap and buffers after full collections, peak): flat as the cluster grows if it streams. */
+  backup_live_mb: number;
   /** Peak RSS and time / LIST of the backup run with a capped young generation (`--max-semi-space-size=8`). */
   backup_small_young_peak_rss_mb: number;
   backup_small_young_vs_list: number;
@@ -111,6 +117,7 @@ export function summarize(objects: number, reps: readonly Repetition[]): SizeRes
     restore_mapped_vs_parallel: med((r) => rate(r.restoreMapped) / rate(r.createParallel)),
     restore_vs_parallel_metadata_only: med((r) => rate(r.restoreParallel) / rate(r.createParallelMetadataOnly)),
     backup_peak_rss_mb: med((r) => r.backup.peakRssMiB),
+    backup_live_mb: med((r) => r.backupLive?.livePeakMiB ?? Number.NaN),
     backup_small_young_peak_rss_mb: med((r) => peak(r.backupSmallYoung)),
     backup_small_young_vs_list: med((r) => seconds(r.backupSmallYoung) / r.list.seconds),
     restore_peak_rss_mb: med((r) => Math.max(peak(r.restoreParallel), peak(r.restoreSequential), peak(r.restoreMapped))),
@@ -161,6 +168,7 @@ export function resultTable(result: SizeResult): string {
     ['restore into B, 16, vs metadata-only creates', `${perSecond(rates.restore_parallel)}`, `raw, metadata-only answers: ${perSecond(rates.create_parallel_metadata_only)}`, x(result.restore_vs_parallel_metadata_only), ''],
     ['restore into mapped namespaces on A, 16', `${perSecond(rates.restore_mapped)} (${s(t.restore_mapped)})`, `raw creates at 16: ${perSecond(rates.create_parallel)}`, x(result.restore_mapped_vs_parallel), ''],
     ['backup peak RSS', `${result.backup_peak_rss_mb.toFixed(0)} MiB`, `connect only ${result.connect_peak_rss_mb.toFixed(0)} MiB`, x(result.backup_rss_vs_connect), '50,000 ≤ 1.3 x of 1,000'],
+    ['backup, live after full collections (peak)', `${result.backup_live_mb.toFixed(0)} MiB`, `peak RSS ${result.backup_peak_rss_mb.toFixed(0)} MiB`, '', ''],
     ['backup, young generation capped at 8 MiB semi-spaces', `${result.backup_small_young_peak_rss_mb.toFixed(0)} MiB peak RSS`, `default: ${result.backup_peak_rss_mb.toFixed(0)} MiB`, `time ${x(result.backup_small_young_vs_list)} LIST`, ''],
     ['backup peak RSS vs kubectl', `${result.backup_peak_rss_mb.toFixed(0)} MiB`, `kubectl ${result.kubectl_peak_rss_mb.toFixed(0)} MiB`, x(result.backup_rss_vs_kubectl), '≤ 0.33'],
     ['restore peak RSS', `${result.restore_peak_rss_mb.toFixed(0)} MiB`, '', '', ''],

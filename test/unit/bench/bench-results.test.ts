@@ -66,6 +66,17 @@ describe('summarize', () => {
     expect(result.samples).toHaveLength(3);
   });
 
+  it('reports what the backup kept alive, from its --expose-gc run, beside its peak RSS; without that run, no row', () => {
+    const sampled = summarize(1000, [repetition({ backupLive: { ...run(9, 1000, 170), livePeakMiB: 42.4 } })]);
+    expect(sampled.backup_live_mb).toBe(42.4);
+    // The sampled run's own time and RSS (slowed and changed by its collections) are not the backup's figures.
+    expect([sampled.backup_vs_list, sampled.backup_peak_rss_mb]).toEqual([2, 150]);
+    expect(resultTable(sampled)).toMatch(/live after full collections \(peak\) +42 MiB +peak RSS 150 MiB/);
+    const none = summarize(1000, [repetition()]);
+    expect(none.backup_live_mb).toBeNaN();
+    expect(resultTable(none)).not.toContain('live after full collections');
+  });
+
   it('reports the restore peak RSS as the largest of its three restores', () => {
     const result = summarize(1000, [repetition({ restoreMapped: run(2.5, 1000, 222) })]);
     expect(result.restore_peak_rss_mb).toBe(222);
