@@ -36,6 +36,7 @@ export interface ListOptions {
   namespace?: string;
   labelSelector?: string;
   fieldSelector?: string;
+  /** Items per page; list takes it as the most, and keeps each page near PAGE_BYTES (page-sizer.ts). */
   limit?: number;
 }
 
@@ -44,6 +45,8 @@ export interface ListPage {
   /** Set when more pages follow. */
   continueToken?: string;
   resourceVersion?: string;
+  /** The response's size, for sizing the next page. */
+  bytes?: number;
 }
 
 export interface WriteOptions {
@@ -109,7 +112,7 @@ export interface Cluster {
   verifyAccess(): Promise<{ gitVersion: string }>;
   discover(): Promise<DiscoveryResult>;
   listPage(ref: ResourceRef, options: ListOptions, continueToken?: string): Promise<ListPage>;
-  /** Every object, page by page: only one page is held at a time. */
+  /** Every object, page by page: at most two pages are held, each near PAGE_BYTES whatever its objects' size. */
   list(ref: ResourceRef, options?: ListOptions): AsyncIterable<KubeObject>;
   /** The object, or undefined when it does not exist. */
   get(ref: ResourceRef, name: string, namespace?: string): Promise<KubeObject | undefined>;

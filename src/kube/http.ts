@@ -104,6 +104,11 @@ export class KubeHttpClient {
   }
 
   async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    return (await this.sizedRequest<T>(method, path, options)).body;
+  }
+
+  /** As request, with the size of the response's body in bytes (a LIST sizes its next page by it). */
+  async sizedRequest<T>(method: string, path: string, options: RequestOptions = {}): Promise<{ body: T; bytes: number }> {
     const policy = options.retry === false ? { ...this.retryPolicy, attempts: 1 } : (options.retry ?? this.retryPolicy);
     return retry(
       () => this.once<T>(method, path, options),
@@ -158,7 +163,7 @@ export class KubeHttpClient {
     return url;
   }
 
-  private async once<T>(method: string, path: string, options: RequestOptions): Promise<T> {
+  private async once<T>(method: string, path: string, options: RequestOptions): Promise<{ body: T; bytes: number }> {
     const { agent, headers } = await this.connection();
     const url = this.url(path, options.query);
     const payload = options.body === undefined ? undefined : Buffer.from(JSON.stringify(options.body));
@@ -169,17 +174,18 @@ export class KubeHttpClient {
     }
     const transport = url.protocol === 'https:' ? https : http;
 
-    return new Promise<T>((resolve, reject) => {
+    return new Promise<{ body: T; bytes: number }>((resolve, reject) => {
       const req = transport.request(url, { method, agent, headers: requestHeaders, timeout: options.timeoutMs ?? this.defaultTimeoutMs }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('error', (err) => reject(connectionError(err, url)));
         res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
+          const raw = Buffer.concat(chunks);
+          const text = raw.toString('utf8');
           const status = res.statusCode ?? 0;
           if (status >= 200 && status < 300) {
             try {
-              resolve((text ? JSON.parse(text) : undefined) as T);
+              resolve({ body: (text ? JSON.parse(text) : undefined) as T, bytes: raw.length });
             } catch {
               reject(new KubeApiError(status, 'InvalidResponse', `${method} ${url.pathname}: the server sent a body that is not JSON`, method, path));
             }

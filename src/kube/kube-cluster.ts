@@ -15,7 +15,8 @@ import type {
 } from './cluster.js';
 import { parseGroups, parseResources, type ApiGroupListDoc, type ApiResourceListDoc, type ApiVersionsDoc } from './discovery.js';
 import { execInContainer } from './exec.js';
-import { itemsOfPages } from './paged-list.js';
+import { listInPages } from './paged-list.js';
+import { DEFAULT_PAGE_ITEMS } from './page-sizer.js';
 import { KubeApiError, KubeConnectionError, KubeHttpClient } from './http.js';
 import { apiVersionOf, groupVersionPath, resourcePath } from './paths.js';
 import type { KubeObject } from '../model/kube-object.js';
@@ -95,26 +96,28 @@ export class KubeCluster implements Cluster {
 
   async listPage(ref: ResourceRef, options: ListOptions, continueToken?: string): Promise<ListPage> {
     const path = resourcePath(ref, options.namespace);
-    const query = { limit: options.limit ?? 500, continue: continueToken, labelSelector: options.labelSelector, fieldSelector: options.fieldSelector };
-    let doc: { items?: KubeObject[]; metadata?: { continue?: string; resourceVersion?: string } };
+    const query = { limit: options.limit ?? DEFAULT_PAGE_ITEMS, continue: continueToken, labelSelector: options.labelSelector, fieldSelector: options.fieldSelector };
+    type ListDoc = { items?: KubeObject[]; metadata?: { continue?: string; resourceVersion?: string } };
+    let response: { body: ListDoc; bytes: number };
     try {
-      doc = await this.http.request('GET', path, { query });
+      response = await this.http.sizedRequest<ListDoc>('GET', path, { query });
     } catch (err) {
       // A continue token outlives its snapshot after etcd compaction (410 Expired); the server then offers a
       // token for an inconsistent continuation, which is what a backup of a live cluster can honestly do.
       const fresh = err instanceof KubeApiError && err.statusCode === 410 ? (err.status?.metadata as { continue?: string } | undefined)?.continue : undefined;
       if (!fresh) throw err;
-      doc = await this.http.request('GET', path, { query: { ...query, continue: fresh } });
+      response = await this.http.sizedRequest<ListDoc>('GET', path, { query: { ...query, continue: fresh } });
     }
+    const { body: doc, bytes } = response;
     const apiVersion = apiVersionOf(ref.group, ref.version);
     const kind = listItemKind(doc as { kind?: string });
     // LIST responses leave apiVersion and kind out of their items; a stored item must carry them.
     const items = (doc.items ?? []).map((item) => ({ ...item, apiVersion: item.apiVersion ?? apiVersion, kind: item.kind ?? kind }) as KubeObject);
-    return { items, continueToken: doc.metadata?.continue || undefined, resourceVersion: doc.metadata?.resourceVersion };
+    return { items, continueToken: doc.metadata?.continue || undefined, resourceVersion: doc.metadata?.resourceVersion, bytes };
   }
 
   list(ref: ResourceRef, options: ListOptions = {}): AsyncIterable<KubeObject> {
-    return itemsOfPages((token) => this.listPage(ref, options, token));
+    return listInPages((pageOptions, token) => this.listPage(ref, pageOptions, token), options);
   }
 
   async get(ref: ResourceRef, name: string, namespace?: string): Promise<KubeObject | undefined> {

@@ -11,6 +11,7 @@ import type { SigningKey } from '../integrity/manifest-signature.js';
 import { readSigningKey } from './signature-keys.js';
 import type { EncryptionKeys } from '../encryption/age-cipher.js';
 import { parseEncryptionKeys } from './encryption-settings.js';
+import { DEFAULT_PAGE_ITEMS } from '../kube/page-sizer.js';
 
 export const ACCESS_MODES = ['ReadWrite', 'ReadOnly'] as const;
 export type AccessMode = (typeof ACCESS_MODES)[number];
@@ -48,7 +49,6 @@ export interface BackupSettings {
 
 export const DEFAULT_TTL = '720h0m0s';
 export const DEFAULT_CONCURRENCY = 8;
-export const DEFAULT_PAGE_SIZE = 500;
 export const DEFAULT_COMPRESSION_LEVEL = 6;
 
 export function parseLocationPolicy(reader: InputReader): LocationPolicy {
@@ -91,7 +91,7 @@ export function parseBackupSettings(reader: InputReader): BackupSettings {
     allApiVersions: readBoolean(reader, 'all-api-versions', false),
     hooks: parseBackupHooksSpec(reader.get('hooks')),
     concurrency: readPositiveInteger(reader, 'concurrency', DEFAULT_CONCURRENCY, 64),
-    pageSize: readPositiveInteger(reader, 'page-size', DEFAULT_PAGE_SIZE, 10_000),
+    pageSize: readPositiveInteger(reader, 'page-size', DEFAULT_PAGE_ITEMS, 10_000),
     compressionLevel: readPositiveInteger(reader, 'compression-level', DEFAULT_COMPRESSION_LEVEL, 9),
     failOnPartial: readBoolean(reader, 'fail-on-partial', false),
     volumes: parseBackupVolumeSettings(reader),

@@ -78,7 +78,7 @@ const BACKUP_ONLY_INPUTS: InputSpec[] = [
   { name: 'ttl', description: 'how long to keep the backup, as a Go duration (default 720h0m0s)' },
   { name: 'all-api-versions', description: 'also store every other served version of each resource', flag: true },
   { name: 'hooks', description: "backup hooks in the shape of Velero's Backup spec.hooks, as YAML or JSON" },
-  { name: 'page-size', description: 'objects per list page (default 500)' },
+  { name: 'page-size', description: 'objects per list page at most (default 500); pages of large objects are kept near 2 MiB' },
   { name: 'compression-level', description: 'gzip level 1-9 of the tarball (default 6)' },
   { name: 'default-volumes-to-fs-backup', description: 'copy the files of every pod volume and bound claim, except those a pod opts out of (backup.velero.io/backup-volumes-excludes)', flag: true },
   { name: 'data-mover-image', description: 'image with sh, head and tar for the pods that read and fill claims (default docker.io/library/busybox:1.37.0)' },

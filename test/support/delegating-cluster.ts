@@ -1,6 +1,7 @@
 import type { AccessCheck, Cluster, DiscoveryResult, ExecOptions, ExecResult, ExecTarget, ListOptions, ListPage, PatchType, WriteOptions } from '../../src/kube/cluster.js';
 import type { KubeObject } from '../../src/model/kube-object.js';
 import type { ResourceRef } from '../../src/model/resource-ref.js';
+import { listInPages } from '../../src/kube/paged-list.js';
 
 /**
  * A real cluster passed through unchanged: test doubles extend it and change the calls they fault. `list` is paged
@@ -21,13 +22,8 @@ export class DelegatingCluster implements Cluster {
   listPage(ref: ResourceRef, options: ListOptions, continueToken?: string): Promise<ListPage> {
     return this.real.listPage(ref, options, continueToken);
   }
-  async *list(ref: ResourceRef, options: ListOptions = {}): AsyncIterable<KubeObject> {
-    let token: string | undefined;
-    do {
-      const page = await this.listPage(ref, options, token);
-      yield* page.items;
-      token = page.continueToken;
-    } while (token);
+  list(ref: ResourceRef, options: ListOptions = {}): AsyncIterable<KubeObject> {
+    return listInPages((pageOptions, token) => this.listPage(ref, pageOptions, token), options);
   }
   get(ref: ResourceRef, name: string, namespace?: string): Promise<KubeObject | undefined> {
     return this.real.get(ref, name, namespace);

@@ -4,6 +4,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { KubeApiError } from '../../../src/kube/http.js';
 import { KubeCluster } from '../../../src/kube/kube-cluster.js';
+import type { ListOptions, ListPage } from '../../../src/kube/cluster.js';
+import { FIRST_PAGE_ITEMS, PAGE_BYTES } from '../../../src/kube/page-sizer.js';
 import { loadKubeConfig } from '../../../src/kube/kubeconfig.js';
 import { InputError } from '../../../src/util/errors.js';
 import { clusterFor, createNamespace, deleteNamespace, kubectl, refs, sleeperPod, waitFor, waitForPodRunning } from '../../support/cluster.js';
@@ -161,6 +163,47 @@ describe('KubeCluster against a real API server', () => {
     const listed = all.map((o) => o.metadata.name).filter((n) => n!.startsWith('page-'));
     expect(listed).toEqual(names);
     expect(new Set(all.map((o) => `${o.apiVersion} ${o.kind}`))).toEqual(new Set([`${group}/v1 Widget`]));
+  });
+
+  it('sizes list pages by bytes: large objects come a few per page, small ones up to the limit asked for', async () => {
+    // Pages a backup would otherwise hold 500 at a time: 80 ConfigMaps of 100 KiB (Helm's release Secrets reach 1 MiB).
+    const large = Array.from({ length: 80 }, (_, i) => `large-${String(i).padStart(2, '0')}`);
+    const small = Array.from({ length: 120 }, (_, i) => `small-${String(i).padStart(3, '0')}`);
+    const configMap = (name: string, size: string, bytes: number): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns, labels: { size } }, data: { blob: 'x'.repeat(bytes) } });
+    for (const names of [large.slice(0, 40), large.slice(40)]) await Promise.all(names.map((name) => cluster.create(refs.configmaps, configMap(name, 'large', 100 * 1024))));
+    await Promise.all(small.map((name) => cluster.create(refs.configmaps, configMap(name, 'small', 100))));
+
+    const pages: { limit?: number; items: number; bytes?: number }[] = [];
+    const recording = new (class extends KubeCluster {
+      override async listPage(ref: ResourceRef, options: ListOptions, token?: string): Promise<ListPage> {
+        const page = await super.listPage(ref, options, token);
+        pages.push({ limit: options.limit, items: page.items.length, bytes: page.bytes });
+        return page;
+      }
+    })(loadKubeConfig({ kind: 'files', paths: [env.kubeconfig] }));
+    const listed = async (size: string) => {
+      pages.length = 0;
+      const names: string[] = [];
+      for await (const item of recording.list(refs.configmaps, { namespace: ns, labelSelector: `size=${size}`, limit: 500 })) names.push(item.metadata.name!);
+      return names;
+    };
+    try {
+      expect(await listed('large')).toEqual(large);
+      expect(pages[0]).toMatchObject({ limit: FIRST_PAGE_ITEMS, items: FIRST_PAGE_ITEMS });
+      // The server's own count of the bytes: every page after the first stays within the budget.
+      const fitting = Math.floor((PAGE_BYTES * FIRST_PAGE_ITEMS) / pages[0]!.bytes!);
+      expect(fitting).toBeLessThan(25);
+      expect(pages.slice(1).map((page) => page.limit)).toEqual([fitting, fitting]);
+      for (const page of pages.slice(1)) expect(page.bytes).toBeLessThanOrEqual(PAGE_BYTES);
+
+      expect(await listed('small')).toEqual(small);
+      expect(pages.map((page) => [page.limit, page.items])).toEqual([
+        [FIRST_PAGE_ITEMS, FIRST_PAGE_ITEMS],
+        [500, small.length - FIRST_PAGE_ITEMS]
+      ]);
+    } finally {
+      recording.close();
+    }
   });
 
   it('patches (merge) and deletes', async () => {
